@@ -1,0 +1,146 @@
+"""The FastAPI application: REST API under /api/v1, the dashboard at /, and the lost-run reaper."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager, suppress
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.exceptions import HTTPException
+from starlette.types import Scope
+
+from backend.api.main import api_router
+from backend.db import create_db_engine, create_session_factory
+from backend.services.errors import EnqueueError, NotFoundError
+from backend.services.runs import mark_lost_runs
+from backend.settings import Settings, get_settings
+
+logger = logging.getLogger(__name__)
+
+NO_FRONTEND_PAGE = """<!doctype html>
+<html><head><title>rlboard</title></head><body>
+<h1>rlboard</h1>
+<p>The dashboard is not built. Run <code>make frontend</code>, then reload this page.</p>
+<p>The API is up: <a href="/docs">/docs</a>.</p>
+</body></html>
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The app for ``settings`` (default: from the environment). The schema must be migrated
+    already (``backend.db.upgrade_database``)."""
+    settings = settings or get_settings()
+    engine = create_db_engine(settings.effective_database_url)
+    session_factory = create_session_factory(engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        reaper = asyncio.create_task(
+            _reap_lost_runs(
+                session_factory, settings.heartbeat_timeout_s, settings.reaper_interval_s
+            )
+        )
+        try:
+            yield
+        finally:
+            reaper.cancel()
+            with suppress(asyncio.CancelledError):
+                await reaper
+            engine.dispose()
+
+    app = FastAPI(
+        title="rlboard",
+        version=version("rlboard"),
+        lifespan=lifespan,
+        # Operation ids are the route functions' names, for a readable generated client.
+        generate_unique_id_function=lambda route: route.name,
+    )
+    app.state.settings = settings
+    app.state.session_factory = session_factory
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(NotFoundError, _error_response(status.HTTP_404_NOT_FOUND))
+    app.add_exception_handler(EnqueueError, _error_response(status.HTTP_503_SERVICE_UNAVAILABLE))
+    app.include_router(api_router)
+    _serve_frontend(app, settings.frontend_dir)
+    return app
+
+
+async def _reap_lost_runs(
+    session_factory: sessionmaker[Session], timeout_s: float, interval_s: float
+) -> None:
+    """Every ``interval_s``, fail the runs whose worker stopped sending heartbeats."""
+
+    def reap() -> None:
+        with session_factory() as session:
+            mark_lost_runs(session, timeout_s)
+
+    while True:
+        await asyncio.sleep(interval_s)
+        try:
+            await asyncio.to_thread(reap)
+        except Exception:  # a database hiccup must not end the loop for good
+            logger.exception("could not check for lost runs")
+
+
+def _error_response(status_code: int) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    """An exception handler answering ``{"detail": str(exc)}`` with ``status_code``."""
+
+    async def handler(_request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=status_code)
+
+    return handler
+
+
+async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    """FastAPI's 422 body, except that NaN and infinities in it are written as strings.
+
+    JSON has no such numbers, so echoing a rejected NaN back would otherwise fail with a 500;
+    the client that sent it must still learn which field it was.
+    """
+    errors = _finite(jsonable_encoder(exc.errors()))
+    return JSONResponse({"detail": errors}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every non-finite float, however deeply nested, replaced by its name."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, list):
+        return [_finite(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    return value
+
+
+class SinglePageApp(StaticFiles):
+    """The dashboard's files; any other non-API path gets index.html (client-side routing)."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        try:
+            return await super().get_response(path, scope)
+        except HTTPException as exc:
+            if exc.status_code != status.HTTP_404_NOT_FOUND or path.split("/")[0] == "api":
+                raise
+            return await super().get_response("index.html", scope)
+
+
+def _serve_frontend(app: FastAPI, frontend_dir: Path) -> None:
+    """Mount the built dashboard at /, or a page saying how to build it."""
+    if (frontend_dir / "index.html").is_file():
+        app.mount("/", SinglePageApp(directory=frontend_dir), name="frontend")
+        return
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def frontend_missing() -> str:
+        return NO_FRONTEND_PAGE

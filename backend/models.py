@@ -1,0 +1,153 @@
+"""Database tables: experiments, their runs, and the runs' metric points and series summaries.
+
+Alembic migrations in ``alembic/versions/`` create these tables; a test checks that the two agree.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal, get_args
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    Double,
+    ForeignKey,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+RunStatus = Literal["queued", "running", "cancelling", "succeeded", "failed", "cancelled"]
+RUN_STATUSES: tuple[RunStatus, ...] = get_args(RunStatus)
+FINISHED_STATUSES: frozenset[RunStatus] = frozenset({"succeeded", "failed", "cancelled"})
+Queue = Literal["cpu", "gpu"]
+QUEUES: tuple[Queue, ...] = get_args(Queue)
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every database.
+
+    SQLite stores no offset, so values are converted to UTC before they are written and read
+    back as UTC; naive datetimes are refused rather than guessed.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: rlboard stores timezone-aware UTC")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    """SQL for a CHECK that ``column`` holds one of ``values``."""
+    return f"{column} IN ({', '.join(repr(value) for value in values)})"
+
+
+class Base(DeclarativeBase):
+    # Named constraints, so later migrations can drop or alter them on every database.
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+class Experiment(Base):
+    """One submitted spec; its runs are the spec's seeds."""
+
+    __tablename__ = "experiments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Copied out of the spec so that lists can filter on them with an index.
+    env_id: Mapped[str] = mapped_column(String(200), index=True)
+    algo: Mapped[str] = mapped_column(String(100), index=True)
+    tags: Mapped[list[str]] = mapped_column(JSON)
+    notes: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    runs: Mapped[list[Run]] = relationship(
+        back_populates="experiment", order_by="Run.id", cascade="all, delete-orphan"
+    )
+
+
+class Run(Base):
+    """One seed of an experiment: a Celery task that a worker claims, trains and finishes."""
+
+    __tablename__ = "runs"
+    __table_args__ = (
+        CheckConstraint(_in("status", RUN_STATUSES), name="status"),
+        CheckConstraint(_in("queue", QUEUES), name="queue"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    experiment_id: Mapped[int] = mapped_column(
+        ForeignKey("experiments.id", ondelete="CASCADE"), index=True
+    )
+    seed: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    queue: Mapped[str] = mapped_column(String(8))
+    task_id: Mapped[str | None] = mapped_column(String(255))
+    worker: Mapped[str | None] = mapped_column(Text)
+    # Environment steps go up to 1e11, past a 32-bit integer.
+    steps_done: Mapped[int] = mapped_column(BigInteger, default=0)
+    steps_total: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    heartbeat_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+
+    experiment: Mapped[Experiment] = relationship(back_populates="runs")
+
+
+class MetricPoint(Base):
+    """One logged value; the primary key makes re-sent points no-ops (idempotent ingest)."""
+
+    __tablename__ = "metric_points"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    step: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    value: Mapped[float] = mapped_column(Double)
+    wall_time: Mapped[float] = mapped_column(Double)
+
+
+class MetricSeries(Base):
+    """Summary of one run's series, kept on write so lists never scan the points."""
+
+    __tablename__ = "metric_series"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger)
+    last_step: Mapped[int] = mapped_column(BigInteger)
+    last_value: Mapped[float] = mapped_column(Double)
+    min_value: Mapped[float] = mapped_column(Double)
+    max_value: Mapped[float] = mapped_column(Double)

@@ -1,0 +1,1 @@
+"""The backend's logic, shared by the API routes and the workers."""

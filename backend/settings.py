@@ -1,0 +1,42 @@
+"""Every setting of the backend, read from ``RLBOARD_*`` environment variables."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+class Settings(BaseSettings):
+    """Backend configuration; defaults give the embedded single-machine setup."""
+
+    model_config = SettingsConfigDict(env_prefix="RLBOARD_")
+
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+    # None selects the embedded broker (backend/broker.py keeps it under data_dir).
+    broker_url: str | None = None
+    api_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    auth: Literal["off", "on"] = "off"
+    heartbeat_interval_s: float = 10
+    heartbeat_timeout_s: float = 60
+    reaper_interval_s: float = 10
+    frontend_dir: Path = REPO_ROOT / "frontend" / "dist"
+    local_worker_concurrency: int = 2
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured database, or a SQLite file under ``data_dir``."""
+        return self.database_url or f"sqlite:///{self.data_dir}/rlboard.db"
+
+
+@cache
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment once."""
+    return Settings()

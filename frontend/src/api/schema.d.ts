@@ -862,6 +862,7 @@ export interface operations {
         parameters: {
             query?: {
                 key?: string;
+                /** @description Most points per series; the min/max envelope is kept. */
                 max_points?: number;
             };
             header?: never;
@@ -945,6 +946,7 @@ export interface operations {
         parameters: {
             query: {
                 key: string;
+                /** @description Most points per series; the min/max envelope is kept. */
                 max_points?: number;
             };
             header?: never;

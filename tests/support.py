@@ -99,17 +99,27 @@ def running_worker(env: dict[str, str], *, queues: str, concurrency: int, name: 
         _stop_group(process, signal.SIGTERM)
 
 
-def processes_mentioning(text: str) -> list[int]:
-    """Pids of live processes whose command line contains ``text``."""
+def _live_processes_whose(part: str, text: str) -> list[int]:
+    """Pids of live (not zombie) processes whose /proc/PID/``part`` contains ``text``."""
     pids = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            content = (entry / part).read_bytes().replace(b"\0", b" ").decode(errors="replace")
             state = (entry / "stat").read_text().split(") ", 1)[1][0]
         except OSError:
             continue
-        if text in cmdline and state != "Z":
+        if text in content and state != "Z":
             pids.append(int(entry.name))
     return pids
+
+
+def processes_mentioning(text: str) -> list[int]:
+    """Pids of live processes whose command line contains ``text``."""
+    return _live_processes_whose("cmdline", text)
+
+
+def processes_with_env(name: str, value: str) -> list[int]:
+    """Pids of live processes started with the environment variable ``name=value``."""
+    return _live_processes_whose("environ", f"{name}={value} ")

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support import rlboard_env, running_server
+from tests.support import processes_with_env, rlboard_env, running_server
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "submit_and_wait.py"
 
@@ -20,6 +20,9 @@ def test_submit_and_wait_example_against_embedded_server(tmp_path: Path) -> None
              "--timeout", "300"],
             capture_output=True, text=True, timeout=360,
         )
+        assert processes_with_env("RLBOARD_DATA_DIR", env["RLBOARD_DATA_DIR"]), "serve should be up"
+    # Leaving the context sent SIGINT, as Ctrl-C does: nothing rlboard started may survive it.
+    assert not processes_with_env("RLBOARD_DATA_DIR", env["RLBOARD_DATA_DIR"])
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("succeeded, final return_mean") == 2, result.stdout
     assert (tmp_path / "data" / "rlboard.db").exists()

@@ -1,0 +1,7 @@
+"""``python -m engine train SPEC [--seed N] [--out DIR]`` (see ``engine.cli``)."""
+
+import sys
+
+from engine.cli import main
+
+sys.exit(main())

@@ -1,0 +1,5 @@
+"""Algorithms: optimise the agent from sampled batches."""
+
+from engine.algos.base import BaseAlgorithm
+
+__all__ = ["BaseAlgorithm"]

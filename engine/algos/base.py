@@ -1,0 +1,46 @@
+"""The algorithm role: turns sampled batches into parameter updates (rlpyt ``algos/base.py``)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from engine.agents.base import BaseAgent
+from engine.samplers.collections import BatchSpec, Samples
+
+
+class BaseAlgorithm(ABC):
+    """Base class of every RL algorithm.
+
+    ``bootstrap_value``: the sampler must record ``agent.value`` of the observation after each
+    batch (on-policy algorithms that bootstrap returns). ``discount`` also sets the discount of
+    the logged ``DiscountedReturn``. ``update_counter`` counts gradient steps.
+    """
+
+    bootstrap_value: ClassVar[bool] = False
+    discount: float = 1.0
+    update_counter: int = 0
+
+    @abstractmethod
+    def initialize(
+        self,
+        agent: BaseAgent,
+        n_itr: int,
+        batch_spec: BatchSpec,
+        mid_batch_reset: bool,
+        examples: Mapping[str, Any],
+    ) -> None:
+        """Bind the agent and build optimisers; ``n_itr`` sampler iterations make up the run."""
+
+    @abstractmethod
+    def optimize_agent(self, itr: int, samples: Samples) -> dict[str, float]:
+        """Update the agent from one ``[T, B]`` batch; return diagnostics (snake_case keys)."""
+
+    @abstractmethod
+    def optim_state_dict(self) -> dict[str, Any]:
+        """Optimiser state, for checkpoints."""
+
+    @abstractmethod
+    def load_optim_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Restore what ``optim_state_dict`` returned."""

@@ -1,0 +1,135 @@
+"""PPO with the clipped surrogate (Schulman et al. 2017; rlpyt ``algos/pg/ppo.py``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+
+from engine.agents.base import AgentInputs
+from engine.algos.pg.base import PolicyGradientAlgo
+from engine.samplers.collections import Samples
+from engine.utils.buffer import buffer_to
+from engine.utils.collections import namedarraytuple
+from engine.utils.tensor import valid_mean
+
+LossInputs = namedarraytuple(
+    "LossInputs", ["agent_inputs", "action", "return_", "advantage", "valid", "old_dist_info"]
+)
+
+
+class PPO(PolicyGradientAlgo):
+    """PPO-clip: ``epochs`` passes of ``minibatches`` shuffled minibatches over each batch.
+
+    Parameters and defaults are rlpyt's. ``linear_lr_schedule`` anneals both the learning rate
+    and ``ratio_clip`` linearly to 0 over the run's ``n_itr`` iterations.
+    """
+
+    def __init__(
+        self,
+        discount: float = 0.99,
+        learning_rate: float = 0.001,
+        value_loss_coeff: float = 1.0,
+        entropy_loss_coeff: float = 0.01,
+        OptimCls: type[torch.optim.Optimizer] = torch.optim.Adam,
+        optim_kwargs: Mapping[str, Any] | None = None,
+        clip_grad_norm: float = 1.0,
+        initial_optim_state_dict: Mapping[str, Any] | None = None,
+        gae_lambda: float = 1.0,
+        minibatches: int = 4,
+        epochs: int = 4,
+        ratio_clip: float = 0.1,
+        linear_lr_schedule: bool = True,
+        normalize_advantage: bool = False,
+    ) -> None:
+        self.discount = discount
+        self.learning_rate = learning_rate
+        self.value_loss_coeff = value_loss_coeff
+        self.entropy_loss_coeff = entropy_loss_coeff
+        self.OptimCls = OptimCls
+        self.optim_kwargs = dict(optim_kwargs or {})
+        self.clip_grad_norm = clip_grad_norm
+        self.initial_optim_state_dict = initial_optim_state_dict
+        self.gae_lambda = gae_lambda
+        self.minibatches = minibatches
+        self.epochs = epochs
+        self.ratio_clip = ratio_clip
+        self.linear_lr_schedule = linear_lr_schedule
+        self.normalize_advantage = normalize_advantage
+
+    def optimize_agent(self, itr: int, samples: Samples) -> dict[str, float]:
+        """One PPO update from a ``[T, B]`` batch; returns means over its gradient steps."""
+        agent, distribution = self.agent, self.agent.distribution
+
+        # Schedules are a function of itr alone (rlpyt steps a LambdaLR), so a resumed run
+        # continues them exactly.
+        frac = 1.0 - itr / self.n_itr if self.linear_lr_schedule else 1.0
+        learning_rate, ratio_clip = self.learning_rate * frac, self.ratio_clip * frac
+        for group in self.optimizer.param_groups:
+            group["lr"] = learning_rate
+
+        return_, advantage, valid = self.process_returns(samples)
+        loss_inputs = LossInputs(
+            agent_inputs=AgentInputs(
+                samples.env.observation, samples.agent.prev_action, samples.env.prev_reward
+            ),
+            action=samples.agent.action,
+            return_=return_,
+            advantage=advantage,
+            valid=valid,
+            old_dist_info=samples.agent.agent_info.dist_info,
+        )
+        loss_inputs = buffer_to(loss_inputs, agent.device)
+
+        T, B = samples.env.reward.shape
+        batch_size = T * B
+        minibatch_size = batch_size // self.minibatches
+        stats: dict[str, list[torch.Tensor]] = {}
+        for _ in range(self.epochs):
+            order = torch.randperm(batch_size, device=agent.device)
+            for start in range(0, minibatch_size * self.minibatches, minibatch_size):
+                idxs = order[start : start + minibatch_size]
+                mb = loss_inputs[idxs % T, idxs // T]  # every field [minibatch_size, ...]
+
+                dist_info, value = agent(*mb.agent_inputs)
+                ratio = distribution.likelihood_ratio(mb.action, mb.old_dist_info, dist_info)
+                surrogate = torch.min(
+                    ratio * mb.advantage,
+                    torch.clamp(ratio, 1.0 - ratio_clip, 1.0 + ratio_clip) * mb.advantage,
+                )
+                policy_loss = -valid_mean(surrogate, mb.valid)
+                value_loss = valid_mean(0.5 * (value - mb.return_) ** 2, mb.valid)
+                entropy = distribution.mean_entropy(dist_info, mb.valid)
+                loss = (
+                    policy_loss
+                    + self.value_loss_coeff * value_loss
+                    - self.entropy_loss_coeff * entropy
+                )
+
+                self.optimizer.zero_grad()
+                loss.backward()
+                grad_norm = torch.nn.utils.clip_grad_norm_(agent.parameters(), self.clip_grad_norm)
+                self.optimizer.step()
+                self.update_counter += 1
+
+                with torch.no_grad():
+                    step_stats = dict(
+                        loss=loss,
+                        policy_loss=policy_loss,
+                        value_loss=value_loss,
+                        entropy=entropy,
+                        grad_norm=grad_norm,
+                        clip_fraction=valid_mean(
+                            ((ratio - 1).abs() > ratio_clip).float(), mb.valid
+                        ),
+                        approx_kl=valid_mean(
+                            ratio - 1 - torch.log(ratio), mb.valid
+                        ),  # k3 estimator
+                    )
+                for key, val in step_stats.items():
+                    stats.setdefault(key, []).append(val.detach())
+
+        opt_info = {key: torch.stack(vals).mean().item() for key, vals in stats.items()}
+        opt_info.update(learning_rate=learning_rate, ratio_clip=ratio_clip)
+        return opt_info

@@ -1,0 +1,1 @@
+"""Shared data structures and helpers: namedarraytuple, buffers, leading dims, seeding."""

@@ -80,6 +80,11 @@ def enqueue_run(run_id: int, queue: str, settings: Settings) -> str:
     return result.id
 
 
+def revoke_task(task_id: str, settings: Settings) -> None:
+    """Ask every worker to drop the task ``task_id`` should it still be delivered."""
+    producer(settings).control.revoke(task_id)
+
+
 def check_broker(settings: Settings) -> None:
     """Raise if the broker cannot be reached within a couple of seconds."""
     with producer(settings).connection_for_write() as connection:

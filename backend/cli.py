@@ -1,8 +1,11 @@
 """The ``rlboard`` command.
 
-``serve`` and ``submit`` belong to the backend. ``train`` and ``worker`` are dispatched by
-module name to the engine and the worker, so that importing the backend never imports torch
-(the dependency rule of docs/ARCHITECTURE.md): only the process that asked for them loads them.
+The backend's own commands: ``serve``; ``token`` (API tokens, straight in the database); and
+the client commands ``submit``, ``list``, ``status`` and ``cancel``, which talk to a server
+through ``backend.client.RlboardClient`` (a new one is a function ``(client, args)`` added in
+``_add_client_commands``). ``train`` and ``worker`` are dispatched by module name to the
+engine and the worker, so that importing the backend never imports torch (the dependency rule
+of docs/ARCHITECTURE.md): only the process that asked for them loads them.
 """
 
 from __future__ import annotations
@@ -14,12 +17,22 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from backend.client import RlboardClient
+    from backend.schemas import ExperimentDetail
 
 #: subcommand -> module whose ``main(argv)`` implements it.
 DELEGATED = {"train": "engine.cli", "worker": "worker.cli"}
 
 WORKER_STOP_GRACE_S = 15.0
+
+ClientCommand = Callable[["RlboardClient", argparse.Namespace], None]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -41,14 +54,77 @@ def main(argv: list[str] | None = None) -> None:
     serve_parser.add_argument("--no-worker", action="store_true", help="start no local worker")
     serve_parser.set_defaults(handler=serve)
 
-    submit_parser = commands.add_parser("submit", help="submit a spec file to a running server")
-    submit_parser.add_argument("spec", type=Path, help="YAML or JSON experiment spec")
-    submit_parser.add_argument("--api", default=None, help="server URL (default RLBOARD_API_URL)")
-    submit_parser.add_argument("--tag", action="append", default=[], help="tag (repeatable)")
-    submit_parser.set_defaults(handler=submit)
+    _add_token_commands(commands)
+    _add_client_commands(commands)
 
     args = parser.parse_args(argv)
     args.handler(args)
+
+
+def _add_token_commands(commands: argparse._SubParsersAction) -> None:
+    token = commands.add_parser("token", help="API tokens (in the database directly)")
+    token_commands = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
+    create = token_commands.add_parser("create", help="create a token; prints its secret once")
+    create.add_argument("name", help="who or what uses it, e.g. worker-gpu1")
+    create.add_argument("--scope", choices=("read", "write"), default="read",
+                        help="write also allows reading (default read)")
+    create.set_defaults(handler=token_create)
+    token_commands.add_parser("list", help="every token, without secrets").set_defaults(
+        handler=token_list)
+    revoke = token_commands.add_parser("revoke", help="revoke a token for good")
+    revoke.add_argument("id", type=int)
+    revoke.set_defaults(handler=token_revoke)
+
+
+def _add_client_commands(commands: argparse._SubParsersAction) -> None:
+    """The commands that talk to a running server; each handler gets an ``RlboardClient``."""
+    server = argparse.ArgumentParser(add_help=False)
+    server.add_argument("--api", default=None, help="server URL (default RLBOARD_API_URL)")
+    server.add_argument("--token", default=None, help="API token (default RLBOARD_TOKEN)")
+
+    def add(name: str, handler: ClientCommand, description: str) -> argparse.ArgumentParser:
+        command = commands.add_parser(name, parents=[server], help=description)
+        command.set_defaults(handler=lambda args: _with_client(handler, args))
+        return command
+
+    submit_parser = add("submit", submit, "submit a spec file (optionally a sweep)")
+    submit_parser.add_argument("spec", type=Path, help="YAML or JSON experiment spec")
+    submit_parser.add_argument("--sweep", action="append", default=[], type=_sweep_axis,
+                               metavar="PATH=V1,V2", help="sweep a spec path (repeatable: a grid)")
+    submit_parser.add_argument("--tag", action="append", default=[], help="tag (repeatable)")
+    submit_parser.add_argument("--notes", default="")
+
+    list_parser = add("list", list_experiments, "list experiments, newest first")
+    list_parser.add_argument("--q", help="text in name, env, algorithm, tags or notes")
+    list_parser.add_argument("--status", help="with a run in this status")
+    list_parser.add_argument("--tag")
+    list_parser.add_argument("--algo")
+    list_parser.add_argument("--env")
+    list_parser.add_argument("--limit", type=int, default=50)
+
+    for name, handler, verb in (("status", status, "show"), ("cancel", cancel, "cancel")):
+        command = add(name, handler, f"{verb} an experiment and its runs (or one run)")
+        command.add_argument("id", type=int, help="experiment id (run id with --run)")
+        command.add_argument("--run", action="store_true", help="ID is a run's")
+
+
+def _with_client(handler: ClientCommand, args: argparse.Namespace) -> None:
+    """Run a client command; an API error or an unreachable server ends it with a message."""
+    import httpx
+
+    from backend.client import ApiError, RlboardClient
+    from backend.settings import get_settings
+
+    settings = get_settings()
+    api = args.api or settings.api_url
+    try:
+        with RlboardClient(api, token=args.token or settings.token) as client:
+            handler(client, args)
+    except ApiError as exc:
+        detail = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail, indent=2)
+        sys.exit(f"rlboard {args.command}: {exc.status_code}: {detail}")
+    except httpx.TransportError as exc:
+        sys.exit(f"rlboard {args.command}: cannot reach {api}: {exc}")
 
 
 def serve(args: argparse.Namespace) -> None:
@@ -95,22 +171,115 @@ def _stop_local_worker(worker: subprocess.Popen[bytes]) -> None:
         worker.wait()
 
 
-def submit(args: argparse.Namespace) -> None:
-    """POST the spec to the server and print the created experiment's id and runs."""
-    import httpx
+def _sweep_axis(text: str) -> tuple[str, list[Any]]:
+    """``PATH=V1,V2`` as (path, values); each value is JSON if it parses (numbers, true,
+    null), else a string."""
+    path, equals, values = text.partition("=")
+    if not (path and equals and values):
+        raise argparse.ArgumentTypeError(f"expected PATH=V1,V2,..., got {text!r}")
+    return path, [_json_or_text(value) for value in values.split(",")]
+
+
+def _json_or_text(value: str) -> Any:
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def submit(client: RlboardClient, args: argparse.Namespace) -> None:
+    """POST the spec (and sweep); print the created experiment and its runs."""
     import yaml
 
+    spec = yaml.safe_load(args.spec.read_text())
+    experiment = client.create_experiment(
+        spec, tags=args.tag, notes=args.notes, sweep=dict(args.sweep) or None
+    )
+    _print_experiment(experiment)
+
+
+def list_experiments(client: RlboardClient, args: argparse.Namespace) -> None:
+    page = client.list_experiments(q=args.q, status=args.status, tag=args.tag, algo=args.algo,
+                                   env=args.env, limit=args.limit)
+    for item in page.items:
+        counts = ", ".join(f"{n} {state}" for state, n in item.status_counts.items() if n)
+        tags = f"  [{', '.join(item.tags)}]" if item.tags else ""
+        print(f"{item.id:>6}  {item.name}  {item.algo} on {item.env_id}  "
+              f"{item.progress:.0%}  {counts}{tags}")
+    print(f"{len(page.items)} of {page.total} experiments")
+
+
+def status(client: RlboardClient, args: argparse.Namespace) -> None:
+    if not args.run:
+        _print_experiment(client.get_experiment(args.id))
+        return
+    run = client.get_run(args.id)
+    print(f"run {run.id} of experiment {run.experiment_id}: seed {run.seed}, {run.status}, "
+          f"{run.steps_done}/{run.steps_total} steps ({run.progress:.0%})")
+    if run.variant:
+        print(f"  variant {json.dumps(run.variant)}")
+    if run.error:
+        print(f"  error: {run.error}")
+    for attempt in run.attempts:
+        print(f"  attempt {attempt.number} ({attempt.kind}): {attempt.status} on "
+              f"{attempt.worker or '-'}, device {attempt.device or '-'}, "
+              f"rlboard {attempt.rlboard_version or '-'} at commit {attempt.git_commit or '-'}")
+
+
+def cancel(client: RlboardClient, args: argparse.Namespace) -> None:
+    if args.run:
+        run = client.cancel_run(args.id)
+        print(f"run {run.id}: {run.status}")
+    else:
+        _print_experiment(client.cancel_experiment(args.id))
+
+
+def _print_experiment(experiment: ExperimentDetail) -> None:
+    print(f"experiment {experiment.id} {experiment.name}: {len(experiment.runs)} runs")
+    for run in experiment.runs:
+        variant = f" {json.dumps(run.variant)}" if run.variant else ""
+        print(f"  run {run.id} (seed {run.seed}){variant}: {run.status} {run.progress:.0%}")
+
+
+def token_create(args: argparse.Namespace) -> None:
+    from backend.services import auth
+
+    with _database_session() as session:
+        token, secret = auth.create_token(session, args.name, args.scope)
+        print(f"token {token.id} {token.name!r} ({token.scope}); its secret, shown only now:")
+        print(secret)
+
+
+def token_list(args: argparse.Namespace) -> None:
+    from backend.services import auth
+
+    with _database_session() as session:
+        for token in auth.list_tokens(session):
+            state = f"revoked {token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at else "active"
+            used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
+            print(f"{token.id:>4}  {token.name}  {token.scope}  {state}  last used {used}")
+
+
+def token_revoke(args: argparse.Namespace) -> None:
+    from backend.services import auth
+    from backend.services.errors import NotFoundError
+
+    with _database_session() as session:
+        try:
+            token = auth.revoke_token(session, args.id)
+        except NotFoundError as exc:
+            sys.exit(f"rlboard token revoke: {exc}")
+        print(f"token {token.id} {token.name!r} revoked")
+
+
+def _database_session() -> Session:
+    """A session on the settings' database, migrated first (a fresh install has no tables)."""
+    from backend.db import create_db_engine, create_session_factory, upgrade_database
     from backend.settings import get_settings
 
-    api = (args.api or get_settings().api_url).rstrip("/")
-    spec = yaml.safe_load(args.spec.read_text())
-    response = httpx.post(f"{api}/api/v1/experiments", json={"spec": spec, "tags": args.tag}, timeout=30)
-    if response.status_code != 201:
-        sys.exit(f"rlboard submit: {response.status_code} {json.dumps(response.json(), indent=2)}")
-    experiment = response.json()
-    runs = ", ".join(f"run {r['id']} (seed {r['seed']})" for r in experiment["runs"])
-    print(f"experiment {experiment['id']} {experiment['name']}: {runs}")
-    print(f"{api}/experiments/{experiment['id']}")
+    url = get_settings().effective_database_url
+    upgrade_database(url)
+    return create_session_factory(create_db_engine(url))()
 
 
 if __name__ == "__main__":

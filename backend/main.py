@@ -22,7 +22,14 @@ from starlette.types import Scope
 
 from backend.api.main import api_router
 from backend.db import create_db_engine, create_session_factory
-from backend.services.errors import EnqueueError, NotFoundError
+from backend.services.errors import (
+    AuthenticationError,
+    ConflictError,
+    EnqueueError,
+    InvalidInputError,
+    NotFoundError,
+    ScopeError,
+)
 from backend.services.runs import mark_lost_runs
 from backend.settings import Settings, get_settings
 
@@ -71,6 +78,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(NotFoundError, _error_response(status.HTTP_404_NOT_FOUND))
     app.add_exception_handler(EnqueueError, _error_response(status.HTTP_503_SERVICE_UNAVAILABLE))
+    app.add_exception_handler(ConflictError, _error_response(status.HTTP_409_CONFLICT))
+    app.add_exception_handler(InvalidInputError, _invalid_input)
+    app.add_exception_handler(
+        AuthenticationError,
+        _error_response(status.HTTP_401_UNAUTHORIZED, {"WWW-Authenticate": "Bearer"}),
+    )
+    app.add_exception_handler(ScopeError, _error_response(status.HTTP_403_FORBIDDEN))
     app.include_router(api_router)
     _serve_frontend(app, settings.frontend_dir)
     return app
@@ -93,13 +107,21 @@ async def _reap_lost_runs(
             logger.exception("could not check for lost runs")
 
 
-def _error_response(status_code: int) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+def _error_response(
+    status_code: int, headers: dict[str, str] | None = None
+) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
     """An exception handler answering ``{"detail": str(exc)}`` with ``status_code``."""
 
     async def handler(_request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=status_code)
+        return JSONResponse({"detail": str(exc)}, status_code=status_code, headers=headers)
 
     return handler
+
+
+async def _invalid_input(_request: Request, exc: InvalidInputError) -> JSONResponse:
+    """A service's 422, in the shape of FastAPI's own (``detail``: errors with ``loc``)."""
+    errors = _finite(jsonable_encoder(exc.errors))
+    return JSONResponse({"detail": errors}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
 
 async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,4 +1,5 @@
-"""Database tables: experiments, their runs, and the runs' metric points and series summaries.
+"""Database tables: experiments, their runs and run attempts, the runs' metric points and series
+summaries, and API tokens.
 
 Alembic migrations in ``alembic/versions/`` create these tables; a test checks that the two agree.
 """
@@ -20,14 +21,20 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 RunStatus = Literal["queued", "running", "cancelling", "succeeded", "failed", "cancelled"]
 RUN_STATUSES: tuple[RunStatus, ...] = get_args(RunStatus)
 FINISHED_STATUSES: frozenset[RunStatus] = frozenset({"succeeded", "failed", "cancelled"})
+UNFINISHED_STATUSES: frozenset[RunStatus] = frozenset(RUN_STATUSES) - FINISHED_STATUSES
 Queue = Literal["cpu", "gpu"]
 QUEUES: tuple[Queue, ...] = get_args(Queue)
+AttemptKind = Literal["fresh", "retry", "resume"]
+ATTEMPT_KINDS: tuple[AttemptKind, ...] = get_args(AttemptKind)
+TokenScope = Literal["read", "write"]
+TOKEN_SCOPES: tuple[TokenScope, ...] = get_args(TokenScope)
 
 
 def utcnow() -> datetime:
@@ -78,13 +85,15 @@ class Base(DeclarativeBase):
 
 
 class Experiment(Base):
-    """One submitted spec; its runs are the spec's seeds."""
+    """One submitted spec; its runs are the spec's seeds, times the sweep's variants if any."""
 
     __tablename__ = "experiments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Dotted spec path -> values; every run stores the spec of its own variant.
+    sweep: Mapped[dict[str, list[Any]] | None] = mapped_column(JSON)
     # Copied out of the spec so that lists can filter on them with an index.
     env_id: Mapped[str] = mapped_column(String(200), index=True)
     algo: Mapped[str] = mapped_column(String(100), index=True)
@@ -98,7 +107,8 @@ class Experiment(Base):
 
 
 class Run(Base):
-    """One seed of an experiment: a Celery task that a worker claims, trains and finishes."""
+    """One seed (of one sweep variant) of an experiment: a Celery task that a worker claims,
+    trains and finishes, once per attempt."""
 
     __tablename__ = "runs"
     __table_args__ = (
@@ -111,6 +121,10 @@ class Run(Base):
         ForeignKey("experiments.id", ondelete="CASCADE"), index=True
     )
     seed: Mapped[int]
+    # The fully resolved spec this run trains (its variant's values, ``seeds: [seed]``).
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The swept values of this run (dotted path -> value); None outside a sweep.
+    variant: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
     queue: Mapped[str] = mapped_column(String(8))
     task_id: Mapped[str | None] = mapped_column(String(255))
@@ -125,6 +139,44 @@ class Run(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
     experiment: Mapped[Experiment] = relationship(back_populates="runs")
+    attempts: Mapped[list[RunAttempt]] = relationship(
+        back_populates="run", order_by="RunAttempt.number", cascade="all, delete-orphan"
+    )
+
+
+class RunAttempt(Base):
+    """One try at a run: the first (fresh), or one started by retry or resume.
+
+    The open attempt (``finished_at`` null) follows the run's status; the worker records where
+    and with what it trained, so every result can be reproduced.
+    """
+
+    __tablename__ = "run_attempts"
+    __table_args__ = (
+        UniqueConstraint("run_id", "number"),
+        CheckConstraint(_in("kind", ATTEMPT_KINDS), name="kind"),
+        CheckConstraint(_in("status", RUN_STATUSES), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    task_id: Mapped[str | None] = mapped_column(String(255))
+    worker: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+    # Provenance, recorded by the worker when it starts the engine.
+    rlboard_version: Mapped[str | None] = mapped_column(String(50))
+    git_commit: Mapped[str | None] = mapped_column(String(40))
+    packages: Mapped[dict[str, str | None] | None] = mapped_column(JSON)
+    device: Mapped[str | None] = mapped_column(String(50))
+    host: Mapped[str | None] = mapped_column(String(255))
+
+    run: Mapped[Run] = relationship(back_populates="attempts")
 
 
 class MetricPoint(Base):
@@ -151,3 +203,18 @@ class MetricSeries(Base):
     last_value: Mapped[float] = mapped_column(Double)
     min_value: Mapped[float] = mapped_column(Double)
     max_value: Mapped[float] = mapped_column(Double)
+
+
+class ApiToken(Base):
+    """A bearer token for the API; only the SHA-256 of its secret is stored."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (CheckConstraint(_in("scope", TOKEN_SCOPES), name="scope"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scope: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]

@@ -8,12 +8,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from backend import models
-from backend.models import RUN_STATUSES, Queue, RunStatus
+from backend.models import RUN_STATUSES, AttemptKind, Queue, RunStatus
+from backend.services.stats import Aggregate
 from engine.spec import ExperimentSpec
 
 #: Points per ingest request, like MLflow's log-batch cap: a request stays well under a megabyte.
@@ -58,20 +59,54 @@ class Catalog(BaseModel):
 # Experiments and runs
 
 
+Tags = Annotated[list[Annotated[str, Field(min_length=1, max_length=100)]], Field(max_length=50)]
+Notes = Annotated[str, Field(max_length=20_000)]
+SpecPath = Annotated[str, Field(min_length=1, max_length=200, description="e.g. algo.params.discount")]
+Sweep = Annotated[
+    dict[SpecPath, Annotated[list[Any], Field(min_length=1)]],
+    Field(
+        description="Grid over spec parameters: dotted path -> values. One run per "
+        "combination and seed, each with its own resolved spec.",
+        examples=[{"algo.params.learning_rate": [1e-3, 3e-4], "sampler.batch_B": [8, 16]}],
+    ),
+]
+
+
 class ExperimentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     spec: ExperimentSpec
-    tags: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
-        default_factory=list, max_length=50
+    tags: Tags = Field(default_factory=list)
+    notes: Notes = ""
+    sweep: Sweep | None = None
+
+
+class ExperimentUpdate(BaseModel):
+    """Fields left out keep their value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tags: Tags | None = None
+    notes: Notes | None = None
+
+
+class ExperimentClone(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    changes: dict[SpecPath, Any] = Field(
+        default_factory=dict,
+        description="Dotted path into the resolved spec -> new value.",
+        examples=[{"algo.params.learning_rate": 0.0003, "seeds": [0, 1]}],
     )
-    notes: str = Field("", max_length=20_000)
+    name: str | None = Field(None, min_length=1, max_length=200, description="Default: the "
+                             "source's name.")
 
 
 class Run(BaseModel):
     id: int
     experiment_id: int
     seed: int
+    variant: dict[str, Any] | None = Field(description="Swept values; null outside a sweep.")
     status: RunStatus
     queue: Queue
     task_id: str | None
@@ -89,6 +124,43 @@ class Run(BaseModel):
     def from_run(cls, run: models.Run) -> Run:
         return cls.model_validate(
             {**_columns(run), "progress": _fraction(run.steps_done, run.steps_total)}
+        )
+
+
+class Provenance(BaseModel):
+    """What a worker trained with, recorded on the attempt."""
+
+    rlboard_version: str | None
+    git_commit: str | None = Field(description="Of the worker's checkout, when it is one.")
+    packages: dict[str, str | None] | None = Field(description="python, torch, gymnasium, numpy.")
+    device: str | None
+    host: str | None
+
+
+class RunAttempt(Provenance):
+    number: int = Field(description="1 for the first attempt.")
+    kind: AttemptKind
+    status: RunStatus
+    task_id: str | None
+    worker: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    error: str | None
+
+
+class RunDetail(Run):
+    spec: dict[str, Any] = Field(description="The fully resolved spec this run trains.")
+    attempts: list[RunAttempt]
+
+    @classmethod
+    def from_run(cls, run: models.Run) -> RunDetail:
+        return cls.model_validate(
+            {
+                **_columns(run),
+                "progress": _fraction(run.steps_done, run.steps_total),
+                "attempts": [_columns(attempt) for attempt in run.attempts],
+            }
         )
 
 
@@ -112,6 +184,7 @@ class ExperimentSummary(BaseModel):
 
 class ExperimentDetail(ExperimentSummary):
     spec: dict[str, Any] = Field(description="The resolved spec, every default filled in.")
+    sweep: dict[str, list[Any]] | None
     runs: list[Run]
 
     @classmethod
@@ -122,6 +195,20 @@ class ExperimentDetail(ExperimentSummary):
                 "runs": [Run.from_run(run) for run in experiment.runs],
             }
         )
+
+
+class ExperimentQuery(BaseModel):
+    """Search, filters (all must hold) and the page of ``GET /experiments``."""
+
+    q: str | None = Field(
+        None, max_length=200, description="Text in the name, env id, algorithm, tags or notes."
+    )
+    status: RunStatus | None = Field(None, description="Experiments with a run in this status.")
+    algo: str | None = None
+    env: str | None = Field(None, description="Environment id.")
+    tag: str | None = None
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0)
 
 
 class ExperimentList(BaseModel):
@@ -175,25 +262,118 @@ class MetricHistory(BaseModel):
     values: list[float]
 
 
+XAxis = Literal["step", "wall_time"]
+Band = Literal["ci", "std", "minmax"]
+
+
 class RunCurve(BaseModel):
     run_id: int
     seed: int
     status: RunStatus
+    variant: dict[str, Any] | None = Field(
+        description="The run's swept values; null outside a sweep."
+    )
     steps: list[int]
     values: list[float]
+    wall_times: list[float] | None = Field(
+        None, description="Seconds since the run started, per point; only with x=wall_time."
+    )
 
 
 class CurveAggregate(BaseModel):
-    """Seed statistics on a common step grid; null where no seed covers a grid step."""
+    """Seed statistics on a common grid; null where no seed covers a grid point."""
 
-    steps: list[int]
+    steps: list[int] | list[float] = Field(
+        description="The grid: environment steps (x=step) or seconds since start (x=wall_time)."
+    )
     mean: list[float | None]
     min: list[float | None]
     max: list[float | None]
-    n: list[int] = Field(description="How many seeds cover each grid step.")
+    n: list[int] = Field(description="How many seeds cover each grid point.")
+    center: list[float | None] = Field(description="The chosen aggregate (agg) over seeds.")
+    lower: list[float | None] = Field(description="Lower edge of the chosen band.")
+    upper: list[float | None] = Field(description="Upper edge of the chosen band.")
+
+
+class CurveGroup(BaseModel):
+    variant: dict[str, Any] | None
+    run_ids: list[int]
+    aggregate: CurveAggregate
 
 
 class Curves(BaseModel):
     key: str
+    x: XAxis
+    agg: Aggregate
+    band: Band = Field(
+        description="ci: 95% percentile bootstrap interval of agg over seeds (2000 replicates, "
+        "seed 0); std: agg +- the standard deviation over seeds; minmax: min and max."
+    )
     runs: list[RunCurve]
-    aggregate: CurveAggregate
+    aggregate: CurveAggregate = Field(description="Over every run of the experiment.")
+    groups: list[CurveGroup] | None = Field(
+        None, description="One aggregate per sweep variant, on the same grid (group_by=variant)."
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Comparing experiments
+
+
+class CompareRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    experiment_ids: list[int] = Field(min_length=2, max_length=20)
+    key: str | None = Field(
+        None,
+        description="Metric of the final scores; null: eval_return_mean for an experiment that "
+        "logged it, else return_mean.",
+    )
+    last_k: int = Field(
+        5, ge=1, le=10_000, description="A run's final score: mean of its last K points."
+    )
+    max_points: int = Field(500, ge=2, le=10_000, description="Points of the shared curve grid.")
+
+    @field_validator("experiment_ids")
+    @classmethod
+    def _distinct(cls, ids: list[int]) -> list[int]:
+        duplicates = sorted({id_ for id_ in ids if ids.count(id_) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate experiment ids {duplicates}")
+        return ids
+
+
+class ExperimentScores(BaseModel):
+    experiment_id: int
+    name: str
+    env_id: str
+    key: str = Field(description="The metric the scores and the curve come from.")
+    run_ids: list[int] = Field(description="The runs with a score, in the order of scores.")
+    scores: list[float] = Field(description="Each run's final score.")
+    n: int = Field(description="Seeds with a score.")
+    mean: float | None
+    std: float | None = Field(description="Population std of the scores.")
+    iqm: float | None
+    iqm_lower: float | None = Field(description="95% stratified-bootstrap interval of the IQM.")
+    iqm_upper: float | None
+    warning: str | None = Field(description="Set when fewer than 5 seeds have a score.")
+    curve: CurveAggregate = Field(description="IQM over seeds with its 95% bootstrap band.")
+
+
+class Improvement(BaseModel):
+    """P(X > Y) + 0.5 P(X = Y) for a random seed of X against one of Y, averaged over the
+    environments both were run on (rliable's probability of improvement)."""
+
+    x: int = Field(description="Experiment id.")
+    y: int = Field(description="Experiment id.")
+    probability: float | None = Field(description="Null where X and Y share no environment.")
+    lower: float | None = Field(description="95% bootstrap interval, X and Y resampled apart.")
+    upper: float | None
+
+
+class Comparison(BaseModel):
+    last_k: int
+    reps: int = Field(description="Bootstrap replicates of every interval.")
+    seed: int = Field(description="Seed of every interval: the same request, the same answer.")
+    experiments: list[ExperimentScores]
+    improvements: list[Improvement] = Field(description="Every ordered pair of experiments.")

@@ -23,12 +23,20 @@ class Settings(BaseSettings):
     api_url: str = "http://127.0.0.1:8000"
     host: str = "127.0.0.1"
     port: int = 8000
+    # "on": every API request but /health needs ``Authorization: Bearer <token>``.
     auth: Literal["off", "on"] = "off"
+    # The token clients (the CLI) send, and the one workers send with their metrics.
+    token: str | None = None
+    worker_token: str | None = None
     heartbeat_interval_s: float = 10
+    # How often a worker reads its run's status, so a cancel reaches the engine within seconds.
+    cancel_poll_interval_s: float = 1
     heartbeat_timeout_s: float = 60
     reaper_interval_s: float = 10
     frontend_dir: Path = REPO_ROOT / "frontend" / "dist"
     local_worker_concurrency: int = 2
+    # Runs one POST may create (sweep variants x seeds).
+    max_runs_per_experiment: int = 1000
 
     @property
     def effective_database_url(self) -> str:

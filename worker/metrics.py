@@ -21,6 +21,8 @@ from typing import Any
 
 import httpx
 
+from backend.client import RlboardClient
+
 log = logging.getLogger(__name__)
 
 Point = dict[str, Any]
@@ -57,13 +59,18 @@ class MetricsTail:
 
 
 class MetricsForwarder:
-    """Posts points to ``POST /api/v1/runs/{run_id}/metrics`` in batches, keeping what failed."""
+    """Posts points to ``POST /api/v1/runs/{run_id}/metrics`` in batches, keeping what failed.
 
-    def __init__(self, api_url: str, run_id: int, batch_size: int = 1000, timeout_s: float = 10):
-        self.url = f"{api_url.rstrip('/')}/api/v1/runs/{run_id}/metrics"
+    ``token`` is the worker's own API token (``RLBOARD_WORKER_TOKEN``, write scope), sent as
+    the bearer token when the API requires one.
+    """
+
+    def __init__(self, api_url: str, run_id: int, token: str | None = None,
+                 batch_size: int = 1000, timeout_s: float = 10):
+        self.run_id = run_id
         self.batch_size = batch_size
         self.pending: deque[Point] = deque()
-        self._client = httpx.Client(timeout=timeout_s)
+        self._client = RlboardClient(api_url, token=token, timeout_s=timeout_s)
 
     def add(self, points: list[Point]) -> None:
         self.pending.extend(points)
@@ -73,9 +80,8 @@ class MetricsForwarder:
         while self.pending:
             batch = [self.pending[i] for i in range(min(self.batch_size, len(self.pending)))]
             try:
-                response = self._client.post(self.url, json={"points": batch})
-                response.raise_for_status()
-            except httpx.HTTPError as exc:
+                self._client.ingest_metrics(self.run_id, batch)
+            except httpx.HTTPError as exc:  # transport errors and ApiError alike
                 log.warning("metrics not sent yet (%d pending): %s", len(self.pending), exc)
                 return False
             for _ in batch:

@@ -5,7 +5,13 @@ happens in a child process (``python -m engine train``), never in the pool threa
 Celery pool may not fork samplers and optimizers itself, and because a separate process group
 makes cancel (kill the group) and crash isolation clean. The database is the control plane:
 the supervisor claims the run there, renews its heartbeat there, and reads cancel requests
-from it, so every broker transport works the same.
+from it (a cheap status read every ``cancel_poll_interval_s``), so every broker transport
+works the same.
+
+Each attempt trains the run's own resolved spec in ``DATA_DIR/runs/<id>``. A retry starts
+from scratch: the previous attempt's folder is kept aside as ``<id>.attempt-<n>``. A resume
+trains in the same folder with ``--resume`` when it holds a checkpoint and the engine
+accepts the flag.
 """
 
 from __future__ import annotations
@@ -19,12 +25,14 @@ import sys
 import threading
 import time
 from collections import deque
+from functools import cache
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.services import runs
 from backend.settings import Settings
+from worker import provenance
 from worker.metrics import MetricsForwarder, MetricsTail
 
 log = logging.getLogger(__name__)
@@ -37,6 +45,8 @@ SEND_EVERY_S = 2.0
 KILL_GRACE_S = 5.0
 ERROR_TAIL_LINES = 20
 FINAL_FLUSH_S = 30.0
+#: Where the engine's checkpoints may lie in a run's folder.
+CHECKPOINT_GLOBS = ("checkpoint*", "checkpoints/*")
 
 
 class RunSupervisor:
@@ -53,16 +63,22 @@ class RunSupervisor:
             if run is None:
                 log.info("run %d is not queued (delivered twice?): dropped", self.run_id)
                 return
-            spec, seed = run.experiment.spec, run.seed
+            # Read before the next commit expires them.
+            attempt = run.attempts[-1]
+            spec, seed, kind, number = run.spec, run.seed, attempt.kind, attempt.number
+            runs.record_provenance(session, self.run_id, provenance.collect(spec["device"]))
 
+        if kind == "retry" and self.out_dir.exists():
+            self.out_dir.rename(self.out_dir.with_name(f"{self.run_id}.attempt-{number - 1}"))
+        resume = kind == "resume" and self._has_checkpoint() and engine_accepts_resume()
         try:
-            process = self._start_engine(spec, seed)
+            process = self._start_engine(spec, seed, resume)
         except OSError as exc:
             with self.sessions() as session:
                 runs.finish_run(session, self.run_id, "failed", f"could not start the engine: {exc}")
             return
         tail = MetricsTail(self.out_dir / "metrics.jsonl")
-        forwarder = MetricsForwarder(self.settings.api_url, self.run_id)
+        forwarder = MetricsForwarder(self.settings.api_url, self.run_id, self.settings.worker_token)
         try:
             status, error = self._watch(process, tail, forwarder)
         finally:
@@ -75,12 +91,15 @@ class RunSupervisor:
             runs.finish_run(session, self.run_id, status, error)
         log.info("run %d %s", self.run_id, status)
 
-    def _start_engine(self, spec: dict, seed: int) -> subprocess.Popen[bytes]:
+    def _has_checkpoint(self) -> bool:
+        return any(next(self.out_dir.glob(pattern), None) for pattern in CHECKPOINT_GLOBS)
+
+    def _start_engine(self, spec: dict, seed: int, resume: bool) -> subprocess.Popen[bytes]:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         spec_path = self.out_dir / "spec.json"
         spec_path.write_text(json.dumps(spec, indent=2))
         command = [sys.executable, "-m", "engine", "train", str(spec_path),
-                   "--seed", str(seed), "--out", str(self.out_dir)]
+                   "--seed", str(seed), "--out", str(self.out_dir), *(["--resume"] if resume else [])]
         log_file = (self.out_dir / "log.txt").open("ab")
         try:
             return subprocess.Popen(
@@ -96,7 +115,7 @@ class RunSupervisor:
         self, process: subprocess.Popen[bytes], tail: MetricsTail, forwarder: MetricsForwarder
     ) -> tuple[str, str | None]:
         """Forward metrics and heartbeats until the process ends; returns (status, error)."""
-        last_send = last_beat = time.monotonic()
+        last_send = last_beat = last_check = time.monotonic()
         while True:
             exit_code = process.poll()
             forwarder.add(tail.read_points())
@@ -106,12 +125,19 @@ class RunSupervisor:
             if now - last_send >= SEND_EVERY_S:
                 forwarder.flush()
                 last_send = now
+            current = None
             if now - last_beat >= self.settings.heartbeat_interval_s:
                 with self.sessions() as session:
                     current = runs.record_heartbeat(session, self.run_id, tail.last_step)
-                last_beat = now
-                if current == "cancelling":
-                    return "cancelled", None
+                last_beat = last_check = now
+            elif now - last_check >= self.settings.cancel_poll_interval_s:
+                with self.sessions() as session:
+                    current = runs.get_status(session, self.run_id)
+                last_check = now
+            if current == "cancelling":
+                return "cancelled", None
+            if current not in (None, "running"):  # declared lost meanwhile: its verdict stands
+                return "failed", f"stopped: the run became {current}"
             if shutting_down.is_set():
                 return "failed", f"interrupted: worker {self.worker_name} shut down"
             time.sleep(POLL_S)
@@ -144,3 +170,11 @@ class RunSupervisor:
             return "(no log)"
         with path.open(errors="replace") as f:
             return "".join(deque(f, maxlen=ERROR_TAIL_LINES)).strip()
+
+
+@cache
+def engine_accepts_resume() -> bool:
+    """Whether this checkout's ``python -m engine train`` takes ``--resume`` (asked once)."""
+    result = subprocess.run([sys.executable, "-m", "engine", "train", "--help"],
+                            capture_output=True, text=True, timeout=120)
+    return "--resume" in result.stdout

@@ -16,3 +16,12 @@ MaxPoints = Annotated[
     int,
     Query(ge=2, le=10_000, description="Most points per series; the min/max envelope is kept."),
 ]
+
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorMessage, "description": "Not allowed in the run's current state"}
+}
+
+AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorMessage, "description": "No, an unknown or a revoked token"},
+    403: {"model": ErrorMessage, "description": "The token lacks the write scope"},
+}

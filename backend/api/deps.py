@@ -1,4 +1,5 @@
-"""Dependencies of the routes: the app's settings and a database session per request."""
+"""Dependencies of the routes: the app's settings, a database session per request, and the
+bearer-token check."""
 
 from __future__ import annotations
 
@@ -6,9 +7,14 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from backend.services import auth
 from backend.settings import Settings
+
+#: Reads need the read scope; anything else (POST, PATCH, ...) needs write.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_app_settings(request: Request) -> Settings:
@@ -24,3 +30,19 @@ def get_session(request: Request) -> Iterator[Session]:
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
+
+# auto_error off: a missing header is our 401 with our message, not FastAPI's 403.
+bearer = HTTPBearer(auto_error=False, description="An API token (rlb_...) when RLBOARD_AUTH=on.")
+
+
+def authorize(
+    request: Request,
+    settings: SettingsDep,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> None:
+    """With ``RLBOARD_AUTH=on``, require a token with the scope the request's method needs."""
+    if settings.auth == "off":
+        return
+    scope = "read" if request.method in READ_METHODS else "write"
+    auth.authenticate(session, credentials.credentials if credentials else None, scope)

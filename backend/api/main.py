@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
-from backend.api.routes import catalog, experiments, health, runs
+from backend.api.common import AUTH_ERRORS
+from backend.api.deps import authorize
+from backend.api.routes import catalog, compare, events, experiments, exports, health, runs
 
 api_router = APIRouter(prefix="/api/v1")
-for module in (health, catalog, experiments, runs):
-    api_router.include_router(module.router)
+# /health stays open (load balancers, `rlboard serve` waiting for itself); the rest needs a
+# token when RLBOARD_AUTH=on.
+api_router.include_router(health.router)
+for module in (catalog, experiments, runs, compare, exports, events):
+    api_router.include_router(module.router, dependencies=[Depends(authorize)], responses=AUTH_ERRORS)

@@ -2,67 +2,147 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 import numpy as np
 from sqlalchemy.orm import Session
 
-from backend.schemas import CurveAggregate, Curves, RunCurve
+from backend.models import Run
+from backend.schemas import Band, CurveAggregate, CurveGroup, Curves, RunCurve, XAxis
+from backend.services import stats
 from backend.services.experiments import get_experiment
 from backend.services.metrics import Series, downsample, load_series
 
+#: Seed of every bootstrap band, so that the same request always draws the same band.
+BAND_SEED = 0
 
-def experiment_curves(session: Session, experiment_id: int, key: str, max_points: int) -> Curves:
+
+def experiment_curves(
+    session: Session,
+    experiment_id: int,
+    key: str,
+    max_points: int,
+    x: XAxis = "step",
+    agg: stats.Aggregate = "mean",
+    band: Band = "ci",
+    group_by_variant: bool = False,
+) -> Curves:
     """Each run's ``key`` (downsampled to ``max_points``) and the seed aggregate.
 
-    The aggregate uses every stored point, not the downsampled ones.
+    The aggregate uses every stored point, not the downsampled ones. With
+    ``group_by_variant``, runs with equal ``variant`` also get an aggregate per group, all on
+    the experiment's grid so that they overlay.
     """
     experiment = get_experiment(session, experiment_id)
     loaded = load_series(session, [run.id for run in experiment.runs], key)
-    runs = []
-    for run in experiment.runs:
-        steps, values = downsample(*loaded[run.id], max_points)
-        runs.append(
-            RunCurve(
-                run_id=run.id,
-                seed=run.seed,
-                status=run.status,
-                steps=steps.tolist(),
-                values=values.tolist(),
+    runs = [_run_curve(run, loaded[run.id], max_points, x) for run in experiment.runs]
+    observed = {run_id: series for run_id, series in loaded.items() if len(series.steps)}
+    grid = common_grid([axis(series, x) for series in observed.values()], x, max_points)
+
+    def aggregate_of(run_ids: Sequence[int]) -> CurveAggregate:
+        on_grid = align([observed[run_id] for run_id in run_ids if run_id in observed], x, grid)
+        return aggregate_curve(grid, on_grid, agg, band)
+
+    groups = None
+    if group_by_variant:
+        by_variant: dict[str, list[Run]] = {}
+        for run in experiment.runs:
+            by_variant.setdefault(json.dumps(run.variant, sort_keys=True), []).append(run)
+        groups = [
+            CurveGroup(
+                variant=members[0].variant,
+                run_ids=[run.id for run in members],
+                aggregate=aggregate_of([run.id for run in members]),
             )
-        )
-    observed = [series for series in loaded.values() if len(series[0])]
-    return Curves(key=key, runs=runs, aggregate=aggregate(observed, max_points))
+            for members in by_variant.values()
+        ]
+    return Curves(
+        key=key,
+        x=x,
+        agg=agg,
+        band=band,
+        runs=runs,
+        aggregate=aggregate_of(list(observed)),
+        groups=groups,
+    )
 
 
-def aggregate(all_series: Sequence[Series], max_points: int) -> CurveAggregate:
-    """Mean, min, max and count over non-empty series on a grid of up to ``max_points`` steps.
+def _run_curve(run: Run, series: Series, max_points: int, x: XAxis) -> RunCurve:
+    keep = downsample(series.values, max_points)
+    return RunCurve(
+        run_id=run.id,
+        seed=run.seed,
+        status=run.status,
+        variant=run.variant,
+        steps=series.steps[keep].tolist(),
+        values=series.values[keep].tolist(),
+        wall_times=series.wall_times[keep].tolist() if x == "wall_time" else None,
+    )
 
-    The grid spans the smallest first step to the largest last step. Each series is linearly
-    interpolated only inside its own observed step range; outside it does not count.
+
+def axis(series: Series, x: XAxis) -> np.ndarray:
+    """The series' x values: its steps or its wall times."""
+    return series.steps if x == "step" else series.wall_times
+
+
+def common_grid(xs: Sequence[np.ndarray], x: XAxis, max_points: int) -> np.ndarray:
+    """Up to ``max_points`` evenly spaced x values from the smallest first to the largest last.
+
+    ``xs``: each non-empty series' ascending x values. Step grids are integers, and never hold
+    more points than there are steps in the range.
     """
-    if not all_series:
-        return CurveAggregate(steps=[], mean=[], min=[], max=[], n=[])
-    first = min(int(steps[0]) for steps, _ in all_series)
-    last = max(int(steps[-1]) for steps, _ in all_series)
-    # Steps are integers, so never more grid points than steps in the range.
-    grid = np.linspace(first, last, min(max_points, last - first + 1)).round().astype(np.int64)
+    if not xs:
+        return np.array([])
+    first, last = min(float(xs_[0]) for xs_ in xs), max(float(xs_[-1]) for xs_ in xs)
+    if x == "wall_time":
+        return np.linspace(first, last, max_points if last > first else 1)
+    return np.linspace(first, last, min(max_points, int(last - first) + 1)).round().astype(np.int64)
 
+
+def align(all_series: Sequence[Series], x: XAxis, grid: np.ndarray) -> np.ndarray:
+    """The series on ``grid``: ``[n_series, n_grid]``.
+
+    Each series is linearly interpolated only inside its own observed x range; outside it is
+    NaN, so it does not count there.
+    """
     on_grid = np.full((len(all_series), len(grid)), np.nan)
-    for row, (steps, values) in zip(on_grid, all_series, strict=True):
-        inside = (grid >= steps[0]) & (grid <= steps[-1])
-        row[inside] = np.interp(grid[inside], steps, values)
+    for row, series in zip(on_grid, all_series, strict=True):
+        xs = axis(series, x)
+        inside = (grid >= xs[0]) & (grid <= xs[-1])
+        row[inside] = np.interp(grid[inside], xs, series.values)
+    return on_grid
 
+
+def aggregate_curve(
+    grid: np.ndarray, on_grid: np.ndarray, agg: stats.Aggregate, band: Band
+) -> CurveAggregate:
+    """Mean, min, max, count, and ``agg`` with its ``band`` over seeds at each grid point.
+
+    ``on_grid``: ``[n_seeds, n_grid]``, NaN where a seed does not cover a point.
+    """
     n = np.sum(~np.isnan(on_grid), axis=0)
-    covered = n > 0
-    mean = np.full(len(grid), np.nan)
-    mean[covered] = np.nansum(on_grid[:, covered], axis=0) / n[covered]
+    # fmin/fmax skip NaN, so NaN is their identity (for points, or groups, without seeds).
+    minimum = np.fmin.reduce(on_grid, axis=0, initial=np.nan)
+    maximum = np.fmax.reduce(on_grid, axis=0, initial=np.nan)
+    center = stats.nan_aggregate(on_grid, agg)
+    if band == "ci":
+        lower, upper = stats.pointwise_bootstrap_band(on_grid, agg, seed=BAND_SEED)
+    elif band == "std":
+        spread = np.full(len(grid), np.nan)
+        spread[n > 0] = np.nanstd(on_grid[:, n > 0], axis=0)  # population std over seeds
+        lower, upper = center - spread, center + spread
+    else:
+        lower, upper = minimum, maximum
     return CurveAggregate(
         steps=grid.tolist(),
-        mean=_nan_to_none(mean),
-        min=_nan_to_none(np.fmin.reduce(on_grid, axis=0)),  # fmin/fmax skip NaN
-        max=_nan_to_none(np.fmax.reduce(on_grid, axis=0)),
+        mean=_nan_to_none(stats.nan_aggregate(on_grid, "mean")),
+        min=_nan_to_none(minimum),
+        max=_nan_to_none(maximum),
         n=n.tolist(),
+        center=_nan_to_none(center),
+        lower=_nan_to_none(lower),
+        upper=_nan_to_none(upper),
     )
 
 

@@ -1,21 +1,42 @@
-"""The run lifecycle: claim, heartbeat, finish, and failing runs whose worker went silent.
+"""The run lifecycle: enqueue, claim, heartbeat, cancel, finish, retry and resume, and the reaper.
+
+States: ``queued -> running -> succeeded | failed | cancelled``, with ``cancelling`` while a
+worker kills a running run's engine; ``failed`` and ``cancelled`` runs go back to ``queued``
+as a new attempt (retry from scratch, or resume from the last checkpoint).
 
 Every transition is one conditional UPDATE, so concurrent workers, API requests and the
-reaper never overwrite each other's decisions.
+reaper never overwrite each other's decisions. In the same transaction the run's open attempt
+(the one not finished yet) takes over the run's new values, so attempts never disagree with it.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any, Literal
 
-from sqlalchemy import func, literal, update
+from sqlalchemy import ColumnElement, Update, case, delete, func, literal, select, update
 from sqlalchemy.orm import Session
 
-from backend.models import FINISHED_STATUSES, Run, utcnow
-from backend.services.errors import NotFoundError
+from backend import broker
+from backend.models import (
+    FINISHED_STATUSES,
+    MetricPoint,
+    MetricSeries,
+    Run,
+    RunAttempt,
+    RunStatus,
+    utcnow,
+)
+from backend.schemas import Provenance
+from backend.services.errors import ConflictError, EnqueueError, NotFoundError
+from backend.settings import Settings
 
 logger = logging.getLogger(__name__)
+
+CANCELLABLE: tuple[RunStatus, ...] = ("queued", "running")
+RESTARTABLE: tuple[RunStatus, ...] = ("failed", "cancelled")
 
 
 def get_run(session: Session, run_id: int) -> Run:
@@ -26,11 +47,50 @@ def get_run(session: Session, run_id: int) -> Run:
     return run
 
 
+def get_status(session: Session, run_id: int) -> str:
+    """Just the run's status: the cheap read a worker repeats every second to notice a cancel."""
+    status = session.scalar(select(Run.status).where(Run.id == run_id))
+    if status is None:
+        raise NotFoundError(f"run {run_id} not found")
+    return status
+
+
+def enqueue_runs(session: Session, runs: Sequence[Run], settings: Settings) -> None:
+    """Send a task per run to the broker and store the task ids. Commits.
+
+    At the first failure the runs not yet sent are marked failed (the broker is most likely
+    down for all of them) and EnqueueError is raised; the runs themselves stay stored. No
+    worker can hold these runs yet (their tasks were never sent), so plain writes are safe.
+    """
+    run_ids = [run.id for run in runs]
+    for index, run in enumerate(runs):
+        try:
+            run.task_id = broker.enqueue_run(run.id, run.queue, settings)
+        except Exception as exc:  # any broker failure: connection, serialization, config
+            unsent = runs[index:]
+            for failed in unsent:
+                failed.status = "failed"
+                failed.finished_at = utcnow()
+                failed.error = f"could not enqueue: {exc}"
+            session.flush()
+            _mirror_on_attempts(session, run_ids, "task_id", "status", "finished_at", "error")
+            session.commit()
+            raise EnqueueError(
+                f"experiment {run.experiment_id} is stored, but runs "
+                f"{[failed.id for failed in unsent]} could not be enqueued and are marked "
+                f"failed: {exc}"
+            ) from exc
+    session.flush()
+    _mirror_on_attempts(session, run_ids, "task_id")
+    session.commit()
+
+
 def claim_run(session: Session, run_id: int, worker: str) -> Run | None:
     """Move a queued run to running for ``worker``; None if it is not queued.
 
     A Celery message delivered twice reaches this twice; only the first claim wins, so the
-    run never trains twice. Commits.
+    run never trains twice. A cancelled run is not queued either, so its message is dropped.
+    Commits.
     """
     now = utcnow()
     claimed = session.execute(
@@ -39,10 +99,21 @@ def claim_run(session: Session, run_id: int, worker: str) -> Run | None:
         .values(status="running", worker=worker, started_at=now, heartbeat_at=now)
         .returning(Run.id)
     ).scalar_one_or_none()
+    if claimed is not None:
+        _mirror_on_attempts(session, [run_id], "status", "worker", "started_at")
     session.commit()
     if claimed is None:
         return None
     return session.get(Run, run_id, populate_existing=True)
+
+
+def record_provenance(session: Session, run_id: int, provenance: Provenance) -> None:
+    """Note on the run's open attempt what its worker trains with. Commits."""
+    session.execute(
+        _open_attempts([run_id]).values(**provenance.model_dump()),
+        execution_options={"synchronize_session": False},
+    )
+    session.commit()
 
 
 def record_heartbeat(session: Session, run_id: int, steps_done: int | None) -> str:
@@ -77,14 +148,92 @@ def finish_run(session: Session, run_id: int, status: str, error: str | None = N
         .values(status=status, finished_at=utcnow(), error=error)
         .returning(Run.id)
     ).scalar_one_or_none()
+    if finished is not None:
+        _mirror_on_attempts(session, [run_id], "status", "finished_at", "error")
     session.commit()
     if finished is None:
         logger.warning("run %s was not running; its final status %r is ignored", run_id, status)
 
 
-def mark_lost_runs(session: Session, timeout_s: float, now: datetime | None = None) -> list[int]:
-    """Fail running runs whose last heartbeat is older than ``timeout_s``; returns their ids.
+def cancel_runs(session: Session, which: ColumnElement[bool], settings: Settings) -> list[int]:
+    """Cancel the unfinished runs matching ``which``; returns the ids that changed. Commits.
 
+    A queued run is cancelled at once and its task revoked (a worker that gets it anyway finds
+    it no longer queued); a running run becomes ``cancelling``, and its worker, which reads the
+    status every ``cancel_poll_interval_s``, kills the engine and finishes it as cancelled.
+    """
+    now = utcnow()
+    queued = Run.status == "queued"
+    changed = session.execute(
+        update(Run)
+        .where(which, Run.status.in_(CANCELLABLE))
+        # SET sees the row as it was, so both CASEs test the old status.
+        .values(
+            status=case((queued, "cancelled"), else_="cancelling"),
+            finished_at=case((queued, now), else_=Run.finished_at),
+        )
+        .returning(Run.id, Run.status, Run.task_id),
+        execution_options={"synchronize_session": False},
+    ).all()
+    _mirror_on_attempts(session, [run_id for run_id, _, _ in changed], "status", "finished_at")
+    session.commit()
+    for run_id, status, task_id in changed:
+        if status == "cancelled" and task_id:
+            _revoke(run_id, task_id, settings)
+    return [run_id for run_id, _, _ in changed]
+
+
+def cancel_run(session: Session, run_id: int, settings: Settings) -> Run:
+    """Cancel one run (see ``cancel_runs``); cancelling it again is a no-op. Commits.
+
+    ConflictError for a run that has already finished.
+    """
+    if not cancel_runs(session, Run.id == run_id, settings):
+        run = get_run(session, run_id)
+        if run.status != "cancelling":
+            raise _illegal(run, "cancel", CANCELLABLE)
+    return get_run(session, run_id)
+
+
+def restart_run(
+    session: Session, run_id: int, kind: Literal["retry", "resume"], settings: Settings
+) -> Run:
+    """Queue a failed or cancelled run again as a new attempt and enqueue it. Commits.
+
+    ``retry`` starts from scratch: the run's metric points and progress are deleted.
+    ``resume`` keeps them; the worker continues from the run's last checkpoint.
+    ConflictError for a run in any other state.
+    """
+    values: dict[str, Any] = dict(
+        status="queued", worker=None, task_id=None, started_at=None, finished_at=None,
+        heartbeat_at=None, error=None,
+    )
+    if kind == "retry":
+        values["steps_done"] = 0
+    restarted = session.execute(
+        update(Run)
+        .where(Run.id == run_id, Run.status.in_(RESTARTABLE))
+        .values(**values)
+        .returning(Run.id),
+        execution_options={"synchronize_session": False},
+    ).scalar_one_or_none()
+    if restarted is None:
+        raise _illegal(get_run(session, run_id), kind, RESTARTABLE)
+    if kind == "retry":
+        for table in (MetricPoint, MetricSeries):
+            session.execute(delete(table).where(table.run_id == run_id))
+    number = session.scalar(select(func.max(RunAttempt.number)).where(RunAttempt.run_id == run_id))
+    session.add(RunAttempt(run_id=run_id, number=(number or 0) + 1, kind=kind))
+    session.commit()
+    run = get_run(session, run_id)
+    enqueue_runs(session, [run], settings)
+    return run
+
+
+def mark_lost_runs(session: Session, timeout_s: float, now: datetime | None = None) -> list[int]:
+    """End the runs whose last heartbeat is older than ``timeout_s``; returns their ids.
+
+    A running run is failed; a cancelling one is cancelled (nobody is left to kill it).
     Commits.
     """
     now = now or utcnow()
@@ -96,14 +245,63 @@ def mark_lost_runs(session: Session, timeout_s: float, now: datetime | None = No
     lost = (
         session.execute(
             update(Run)
-            .where(Run.status == "running", Run.heartbeat_at < now - timedelta(seconds=timeout_s))
-            .values(status="failed", finished_at=now, error=error)
-            .returning(Run.id)
+            .where(
+                Run.status.in_(("running", "cancelling")),
+                Run.heartbeat_at < now - timedelta(seconds=timeout_s),
+            )
+            .values(
+                status=case((Run.status == "cancelling", "cancelled"), else_="failed"),
+                finished_at=now,
+                error=error,
+            )
+            .returning(Run.id),
+            execution_options={"synchronize_session": False},
         )
         .scalars()
         .all()
     )
+    _mirror_on_attempts(session, lost, "status", "finished_at", "error")
     session.commit()
     if lost:
         logger.warning("runs %s lost their worker (no heartbeat for %g s)", lost, timeout_s)
     return list(lost)
+
+
+def _open_attempts(run_ids: Sequence[int]) -> Update:
+    """UPDATE of the open (unfinished) attempt of each of ``run_ids``."""
+    return update(RunAttempt).where(
+        RunAttempt.run_id.in_(run_ids), RunAttempt.finished_at.is_(None)
+    )
+
+
+def _mirror_on_attempts(session: Session, run_ids: Sequence[int], *columns: str) -> None:
+    """Copy ``columns`` of each of ``run_ids`` onto its open attempt, in one UPDATE."""
+    if not run_ids:
+        return
+    session.execute(
+        _open_attempts(run_ids).values(
+            {
+                column: select(getattr(Run, column))
+                .where(Run.id == RunAttempt.run_id)
+                .scalar_subquery()
+                for column in columns
+            }
+        ),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def _illegal(run: Run, action: str, allowed: Sequence[str]) -> ConflictError:
+    """The 409 for ``action`` on ``run`` in a state other than ``allowed``."""
+    return ConflictError(
+        f"cannot {action} run {run.id}: it is {run.status}, and {action} needs a "
+        f"{' or '.join(allowed)} run"
+    )
+
+
+def _revoke(run_id: int, task_id: str, settings: Settings) -> None:
+    """Revoke a cancelled run's task; best effort, since a claim of it does nothing anyway."""
+    try:
+        broker.revoke_task(task_id, settings)
+    except Exception:  # the broker may be down; the database already says cancelled
+        logger.warning("run %s: could not revoke task %s", run_id, task_id, exc_info=True)

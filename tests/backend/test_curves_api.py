@@ -16,13 +16,21 @@ def send(client: TestClient, run_id: int, steps_values: list[tuple[int, float]])
     assert response.status_code == 200, response.text
 
 
-def curves(client: TestClient, experiment_id: int, max_points: int) -> dict:
+def curves(client: TestClient, experiment_id: int, max_points: int, **params: object) -> dict:
     response = client.get(
         f"/api/v1/experiments/{experiment_id}/curves",
-        params={"key": "return_mean", "max_points": max_points},
+        params={"key": "return_mean", "max_points": max_points, **params},
     )
     assert response.status_code == 200, response.text
     return response.json()
+
+
+RUN_FIELDS = ("run_id", "seed", "status", "steps", "values")
+
+
+def legacy(aggregate: dict) -> dict:
+    """The aggregate fields the dashboard has always read."""
+    return {key: aggregate[key] for key in ("steps", "mean", "min", "max", "n")}
 
 
 def test_two_seeds_aggregate_on_a_common_grid(client: TestClient) -> None:
@@ -35,7 +43,7 @@ def test_two_seeds_aggregate_on_a_common_grid(client: TestClient) -> None:
     # At 5: A=5.  At 15: A=15, B=5.  At 25: B=20.
     body = curves(client, experiment["id"], max_points=7)
     assert body["key"] == "return_mean"
-    assert body["runs"] == [
+    assert [{key: run[key] for key in RUN_FIELDS} for run in body["runs"]] == [
         {
             "run_id": run_a,
             "seed": 0,
@@ -52,7 +60,7 @@ def test_two_seeds_aggregate_on_a_common_grid(client: TestClient) -> None:
         },
         {"run_id": run_silent, "seed": 2, "status": "queued", "steps": [], "values": []},
     ]
-    assert body["aggregate"] == {
+    assert legacy(body["aggregate"]) == {
         "steps": [0, 5, 10, 15, 20, 25, 30],
         "mean": [0.0, 5.0, 7.5, 10.0, 12.5, 20.0, 35.0],
         "min": [0.0, 5.0, 5.0, 5.0, 5.0, 20.0, 35.0],
@@ -68,7 +76,7 @@ def test_grid_steps_no_seed_covers_are_null(client: TestClient) -> None:
     send(client, run_b, [(20, 7.0), (30, 9.0)])
 
     aggregate = curves(client, experiment["id"], max_points=4)["aggregate"]
-    assert aggregate == {
+    assert legacy(aggregate) == {
         "steps": [0, 10, 20, 30],
         "mean": [1.0, 3.0, 7.0, 9.0],
         "min": [1.0, 3.0, 7.0, 9.0],
@@ -84,7 +92,9 @@ def test_an_experiment_without_points_has_empty_curves(client: TestClient) -> No
     experiment = create_experiment(client, seeds=[0])
     body = curves(client, experiment["id"], max_points=500)
     assert [run["steps"] for run in body["runs"]] == [[]]
-    assert body["aggregate"] == {"steps": [], "mean": [], "min": [], "max": [], "n": []}
+    assert body["aggregate"] == {
+        "steps": [], "mean": [], "min": [], "max": [], "n": [], "center": [], "lower": [], "upper": []
+    }
 
 
 def test_the_grid_never_exceeds_max_points(client: TestClient) -> None:

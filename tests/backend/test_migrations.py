@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from backend.db import alembic_config, create_db_engine, upgrade_database
 from backend.models import Base
@@ -29,5 +31,49 @@ def test_migrations_match_the_models_and_run_down_and_up(database_url: str) -> N
         upgrade_database(database_url)
         with engine.connect() as connection:
             assert TABLES <= set(inspect(connection).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_0002_keeps_existing_runs_and_gives_them_a_spec_and_an_attempt(database_url: str) -> None:
+    config = alembic_config(database_url)
+    command.upgrade(config, "0001")
+    engine = create_db_engine(database_url)
+    spec = {"name": "old", "seeds": [0, 1]}
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text("INSERT INTO experiments (id, name, spec, env_id, algo, tags, notes, "
+                     "created_at) VALUES (1, 'old', :spec, 'CartPole-v1', 'PPO', '[]', '', "
+                     "CURRENT_TIMESTAMP)"),
+                {"spec": json.dumps(spec)},
+            )
+            connection.execute(
+                text("INSERT INTO runs (id, experiment_id, seed, status, queue, task_id, worker,"
+                     " steps_done, steps_total, created_at, error) VALUES (7, 1, 1, 'failed',"
+                     " 'cpu', 't7', 'w@h', 10, 100, CURRENT_TIMESTAMP, 'boom')")
+            )
+            connection.execute(
+                text("INSERT INTO metric_points VALUES (7, 'loss', 10, 1.5, 0.1)")
+            )
+
+        upgrade_database(database_url)
+        with engine.connect() as connection:
+            run_spec, variant = connection.execute(
+                text("SELECT spec, variant FROM runs WHERE id = 7")
+            ).one()
+            run_spec = json.loads(run_spec) if isinstance(run_spec, str) else run_spec
+            assert (run_spec, variant) == ({"name": "old", "seeds": [1]}, None)
+            attempt = connection.execute(
+                text("SELECT number, kind, status, task_id, worker, error FROM run_attempts "
+                     "WHERE run_id = 7")
+            ).one()
+            assert tuple(attempt) == (1, "fresh", "failed", "t7", "w@h", "boom")
+
+        command.downgrade(config, "0001")
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT seed, error FROM runs")).one() == (1, "boom")
+            assert connection.execute(text("SELECT value FROM metric_points")).scalar() == 1.5
+            assert "run_attempts" not in inspect(connection).get_table_names()
     finally:
         engine.dispose()

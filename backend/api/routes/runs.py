@@ -1,4 +1,4 @@
-"""Runs: status and metrics."""
+"""Runs: status with attempts, lifecycle (cancel, retry, resume) and metrics."""
 
 from __future__ import annotations
 
@@ -6,20 +6,47 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from backend.api.common import NOT_FOUND, MaxPoints
-from backend.api.deps import SessionDep
-from backend.schemas import IngestResult, MetricBatch, MetricHistory, Run
+from backend.api.common import CONFLICT, NOT_FOUND, MaxPoints
+from backend.api.deps import SessionDep, SettingsDep
+from backend.schemas import ErrorMessage, IngestResult, MetricBatch, MetricHistory, RunDetail
 from backend.services import metrics, runs
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 
 RunId = Annotated[int, Path(alias="id")]
+LIFECYCLE_ERRORS = {
+    **NOT_FOUND,
+    **CONFLICT,
+    503: {"model": ErrorMessage, "description": "Queued again but not enqueued"},
+}
 
 
-@router.get("/{id}", response_model=Run, responses=NOT_FOUND)
-def get_run(run_id: RunId, session: SessionDep) -> Run:
-    """Status, seed, progress, timings, worker and error of one run."""
-    return Run.from_run(runs.get_run(session, run_id))
+@router.get("/{id}", response_model=RunDetail, responses=NOT_FOUND)
+def get_run(run_id: RunId, session: SessionDep) -> RunDetail:
+    """Status, seed, variant, resolved spec, progress, timings, error, and every attempt with
+    its provenance (rlboard version, git commit, packages, device, host)."""
+    return RunDetail.from_run(runs.get_run(session, run_id))
+
+
+@router.post("/{id}/cancel", response_model=RunDetail, responses={**NOT_FOUND, **CONFLICT})
+def cancel_run(run_id: RunId, session: SessionDep, settings: SettingsDep) -> RunDetail:
+    """A queued run is cancelled at once; a running one becomes ``cancelling`` until its worker
+    has stopped the engine (within seconds). 409 for a finished run."""
+    return RunDetail.from_run(runs.cancel_run(session, run_id, settings))
+
+
+@router.post("/{id}/retry", response_model=RunDetail, responses=LIFECYCLE_ERRORS)
+def retry_run(run_id: RunId, session: SessionDep, settings: SettingsDep) -> RunDetail:
+    """Train a failed or cancelled run again from scratch as a new attempt; its metric points
+    are deleted. 409 in any other state."""
+    return RunDetail.from_run(runs.restart_run(session, run_id, "retry", settings))
+
+
+@router.post("/{id}/resume", response_model=RunDetail, responses=LIFECYCLE_ERRORS)
+def resume_run(run_id: RunId, session: SessionDep, settings: SettingsDep) -> RunDetail:
+    """Continue a failed or cancelled run from its last checkpoint as a new attempt; its
+    metric points are kept. 409 in any other state."""
+    return RunDetail.from_run(runs.restart_run(session, run_id, "resume", settings))
 
 
 @router.post("/{id}/metrics", response_model=IngestResult, responses=NOT_FOUND)

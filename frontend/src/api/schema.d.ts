@@ -53,13 +53,15 @@ export interface paths {
         };
         /**
          * List Experiments
-         * @description Experiments, newest first, each with its runs' status counts and progress.
+         * @description Experiments matching the search and filters, newest first, each with its runs' status
+         *     counts and progress.
          */
         get: operations["list_experiments"];
         put?: never;
         /**
          * Create Experiment
-         * @description Store the experiment with one run per seed and enqueue every run.
+         * @description Store the experiment with one run per seed (per sweep variant and seed with a sweep)
+         *     and enqueue every run. 422 naming the field for a bad spec or sweep.
          */
         post: operations["create_experiment"];
         delete?: never;
@@ -85,6 +87,51 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
+        /**
+         * Update Experiment
+         * @description Replace the tags and/or the notes.
+         */
+        patch: operations["update_experiment"];
+        trace?: never;
+    };
+    "/api/v1/experiments/{id}/clone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Clone Experiment
+         * @description A new experiment from this one's spec with ``changes`` (dotted paths) applied, its tags
+         *     and its sweep; 422 naming an unknown path or an invalid resulting value.
+         */
+        post: operations["clone_experiment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel Experiment
+         * @description Cancel every unfinished run: queued ones at once, running ones via ``cancelling``.
+         */
+        post: operations["cancel_experiment"];
+        delete?: never;
+        options?: never;
+        head?: never;
         patch?: never;
         trace?: never;
     };
@@ -97,7 +144,10 @@ export interface paths {
         };
         /**
          * Get Experiment Curves
-         * @description Every seed's series of ``key`` plus the seed aggregate (mean, min, max, n).
+         * @description Every seed's series of ``key`` plus the seed aggregate on a common grid of ``x``.
+         *
+         *     ``agg`` (mean, median or IQM) with its ``band``: a 95% bootstrap interval over seeds,
+         *     +- the std over seeds, or min/max. ``group_by=variant`` adds one aggregate per variant.
          */
         get: operations["get_experiment_curves"];
         put?: never;
@@ -117,11 +167,75 @@ export interface paths {
         };
         /**
          * Get Run
-         * @description Status, seed, progress, timings, worker and error of one run.
+         * @description Status, seed, variant, resolved spec, progress, timings, error, and every attempt with
+         *     its provenance (rlboard version, git commit, packages, device, host).
          */
         get: operations["get_run"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel Run
+         * @description A queued run is cancelled at once; a running one becomes ``cancelling`` until its worker
+         *     has stopped the engine (within seconds). 409 for a finished run.
+         */
+        post: operations["cancel_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry Run
+         * @description Train a failed or cancelled run again from scratch as a new attempt; its metric points
+         *     are deleted. 409 in any other state.
+         */
+        post: operations["retry_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume Run
+         * @description Continue a failed or cancelled run from its last checkpoint as a new attempt; its
+         *     metric points are kept. 409 in any other state.
+         */
+        post: operations["resume_run"];
         delete?: never;
         options?: never;
         head?: never;
@@ -146,6 +260,90 @@ export interface paths {
          * @description Store a batch of points; points already stored (same key and step) are skipped.
          */
         post: operations["ingest_metrics"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Compare
+         * @description Final scores (mean of the last K points) per experiment with IQM and its 95% bootstrap
+         *     interval, probability of improvement for every ordered pair, and IQM curves on one grid.
+         */
+        post: operations["compare"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compare/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compare Report
+         * @description The comparison as one self-contained HTML file (works offline), as an attachment.
+         */
+        get: operations["compare_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Experiment
+         * @description Raw points (run_id, seed, key, step, value, wall_time), streamed; or the seed aggregate
+         *     of ``key`` (default return_mean) on its step grid.
+         */
+        get: operations["export_experiment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Events
+         * @description ``run`` events (a run's new status or progress, every run at once on connect) and
+         *     ``metrics`` events (``{run_id, key, steps, values, wall_times}`` of new points), polled
+         *     about once a second, with a heartbeat comment every 15 s of silence.
+         */
+        get: operations["events"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -195,13 +393,60 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** CompareRequest */
+        CompareRequest: {
+            /** Experiment Ids */
+            experiment_ids: number[];
+            /**
+             * Key
+             * @description Metric of the final scores; null: eval_return_mean for an experiment that logged it, else return_mean.
+             */
+            key?: string | null;
+            /**
+             * Last K
+             * @description A run's final score: mean of its last K points.
+             * @default 5
+             */
+            last_k: number;
+            /**
+             * Max Points
+             * @description Points of the shared curve grid.
+             * @default 500
+             */
+            max_points: number;
+        };
+        /** Comparison */
+        Comparison: {
+            /** Last K */
+            last_k: number;
+            /**
+             * Reps
+             * @description Bootstrap replicates of every interval.
+             */
+            reps: number;
+            /**
+             * Seed
+             * @description Seed of every interval: the same request, the same answer.
+             */
+            seed: number;
+            /** Experiments */
+            experiments: components["schemas"]["ExperimentScores"][];
+            /**
+             * Improvements
+             * @description Every ordered pair of experiments.
+             */
+            improvements: components["schemas"]["Improvement"][];
+        };
         /**
          * CurveAggregate
-         * @description Seed statistics on a common step grid; null where no seed covers a grid step.
+         * @description Seed statistics on a common grid; null where no seed covers a grid point.
          */
         CurveAggregate: {
-            /** Steps */
-            steps: number[];
+            /**
+             * Steps
+             * @description The grid: environment steps (x=step) or seconds since start (x=wall_time).
+             */
+            steps: number[] | number[];
             /** Mean */
             mean: (number | null)[];
             /** Min */
@@ -210,17 +455,64 @@ export interface components {
             max: (number | null)[];
             /**
              * N
-             * @description How many seeds cover each grid step.
+             * @description How many seeds cover each grid point.
              */
             n: number[];
+            /**
+             * Center
+             * @description The chosen aggregate (agg) over seeds.
+             */
+            center: (number | null)[];
+            /**
+             * Lower
+             * @description Lower edge of the chosen band.
+             */
+            lower: (number | null)[];
+            /**
+             * Upper
+             * @description Upper edge of the chosen band.
+             */
+            upper: (number | null)[];
+        };
+        /** CurveGroup */
+        CurveGroup: {
+            /** Variant */
+            variant: {
+                [key: string]: unknown;
+            } | null;
+            /** Run Ids */
+            run_ids: number[];
+            aggregate: components["schemas"]["CurveAggregate"];
         };
         /** Curves */
         Curves: {
             /** Key */
             key: string;
+            /**
+             * X
+             * @enum {string}
+             */
+            x: "step" | "wall_time";
+            /**
+             * Agg
+             * @enum {string}
+             */
+            agg: "mean" | "median" | "iqm";
+            /**
+             * Band
+             * @description ci: 95% percentile bootstrap interval of agg over seeds (2000 replicates, seed 0); std: agg +- the standard deviation over seeds; minmax: min and max.
+             * @enum {string}
+             */
+            band: "ci" | "std" | "minmax";
             /** Runs */
             runs: components["schemas"]["RunCurve"][];
+            /** @description Over every run of the experiment. */
             aggregate: components["schemas"]["CurveAggregate"];
+            /**
+             * Groups
+             * @description One aggregate per sweep variant, on the same grid (group_by=variant).
+             */
+            groups?: components["schemas"]["CurveGroup"][] | null;
         };
         /** EnvSpec */
         EnvSpec: {
@@ -242,6 +534,28 @@ export interface components {
             /** Detail */
             detail: string;
         };
+        /** ExperimentClone */
+        ExperimentClone: {
+            /**
+             * Changes
+             * @description Dotted path into the resolved spec -> new value.
+             * @example {
+             *       "algo.params.learning_rate": 0.0003,
+             *       "seeds": [
+             *         0,
+             *         1
+             *       ]
+             *     }
+             */
+            changes?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Name
+             * @description Default: the source's name.
+             */
+            name?: string | null;
+        };
         /** ExperimentCreate */
         ExperimentCreate: {
             spec: components["schemas"]["ExperimentSpec"];
@@ -252,6 +566,10 @@ export interface components {
              * @default
              */
             notes: string;
+            /** Sweep */
+            sweep?: {
+                [key: string]: unknown[];
+            } | null;
         };
         /** ExperimentDetail */
         ExperimentDetail: {
@@ -301,6 +619,10 @@ export interface components {
             spec: {
                 [key: string]: unknown;
             };
+            /** Sweep */
+            sweep: {
+                [key: string]: unknown[];
+            } | null;
             /** Runs */
             runs: components["schemas"]["Run"][];
         };
@@ -310,6 +632,58 @@ export interface components {
             items: components["schemas"]["ExperimentSummary"][];
             /** Total */
             total: number;
+        };
+        /** ExperimentScores */
+        ExperimentScores: {
+            /** Experiment Id */
+            experiment_id: number;
+            /** Name */
+            name: string;
+            /** Env Id */
+            env_id: string;
+            /**
+             * Key
+             * @description The metric the scores and the curve come from.
+             */
+            key: string;
+            /**
+             * Run Ids
+             * @description The runs with a score, in the order of scores.
+             */
+            run_ids: number[];
+            /**
+             * Scores
+             * @description Each run's final score.
+             */
+            scores: number[];
+            /**
+             * N
+             * @description Seeds with a score.
+             */
+            n: number;
+            /** Mean */
+            mean: number | null;
+            /**
+             * Std
+             * @description Population std of the scores.
+             */
+            std: number | null;
+            /** Iqm */
+            iqm: number | null;
+            /**
+             * Iqm Lower
+             * @description 95% stratified-bootstrap interval of the IQM.
+             */
+            iqm_lower: number | null;
+            /** Iqm Upper */
+            iqm_upper: number | null;
+            /**
+             * Warning
+             * @description Set when fewer than 5 seeds have a score.
+             */
+            warning: string | null;
+            /** @description IQM over seeds with its 95% bootstrap band. */
+            curve: components["schemas"]["CurveAggregate"];
         };
         /** ExperimentSpec */
         ExperimentSpec: {
@@ -376,6 +750,16 @@ export interface components {
              */
             progress: number;
         };
+        /**
+         * ExperimentUpdate
+         * @description Fields left out keep their value.
+         */
+        ExperimentUpdate: {
+            /** Tags */
+            tags?: string[] | null;
+            /** Notes */
+            notes?: string | null;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -400,6 +784,35 @@ export interface components {
              * @description "ok" or "error: <reason>".
              */
             broker: string;
+        };
+        /**
+         * Improvement
+         * @description P(X > Y) + 0.5 P(X = Y) for a random seed of X against one of Y, averaged over the
+         *     environments both were run on (rliable's probability of improvement).
+         */
+        Improvement: {
+            /**
+             * X
+             * @description Experiment id.
+             */
+            x: number;
+            /**
+             * Y
+             * @description Experiment id.
+             */
+            y: number;
+            /**
+             * Probability
+             * @description Null where X and Y share no environment.
+             */
+            probability: number | null;
+            /**
+             * Lower
+             * @description 95% bootstrap interval, X and Y resampled apart.
+             */
+            lower: number | null;
+            /** Upper */
+            upper: number | null;
         };
         /** IngestResult */
         IngestResult: {
@@ -456,6 +869,12 @@ export interface components {
              * @enum {string}
              */
             nonlinearity: "tanh" | "relu";
+            /**
+             * Normalize Observation
+             * @description Standardise observations by their running mean and std, clipped to +-10 (statistics update in training and are saved with the model).
+             * @default false
+             */
+            normalize_observation: boolean;
         };
         /** PPOAlgo */
         PPOAlgo: {
@@ -547,6 +966,13 @@ export interface components {
             /** Seed */
             seed: number;
             /**
+             * Variant
+             * @description Swept values; null outside a sweep.
+             */
+            variant: {
+                [key: string]: unknown;
+            } | null;
+            /**
              * Status
              * @enum {string}
              */
@@ -583,6 +1009,57 @@ export interface components {
             /** Error */
             error: string | null;
         };
+        /** RunAttempt */
+        RunAttempt: {
+            /** Rlboard Version */
+            rlboard_version: string | null;
+            /**
+             * Git Commit
+             * @description Of the worker's checkout, when it is one.
+             */
+            git_commit: string | null;
+            /**
+             * Packages
+             * @description python, torch, gymnasium, numpy.
+             */
+            packages: {
+                [key: string]: string | null;
+            } | null;
+            /** Device */
+            device: string | null;
+            /** Host */
+            host: string | null;
+            /**
+             * Number
+             * @description 1 for the first attempt.
+             */
+            number: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "fresh" | "retry" | "resume";
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "cancelling" | "succeeded" | "failed" | "cancelled";
+            /** Task Id */
+            task_id: string | null;
+            /** Worker */
+            worker: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Started At */
+            started_at: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /** Error */
+            error: string | null;
+        };
         /** RunCurve */
         RunCurve: {
             /** Run Id */
@@ -594,10 +1071,83 @@ export interface components {
              * @enum {string}
              */
             status: "queued" | "running" | "cancelling" | "succeeded" | "failed" | "cancelled";
+            /**
+             * Variant
+             * @description The run's swept values; null outside a sweep.
+             */
+            variant: {
+                [key: string]: unknown;
+            } | null;
             /** Steps */
             steps: number[];
             /** Values */
             values: number[];
+            /**
+             * Wall Times
+             * @description Seconds since the run started, per point; only with x=wall_time.
+             */
+            wall_times?: number[] | null;
+        };
+        /** RunDetail */
+        RunDetail: {
+            /** Id */
+            id: number;
+            /** Experiment Id */
+            experiment_id: number;
+            /** Seed */
+            seed: number;
+            /**
+             * Variant
+             * @description Swept values; null outside a sweep.
+             */
+            variant: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "cancelling" | "succeeded" | "failed" | "cancelled";
+            /**
+             * Queue
+             * @enum {string}
+             */
+            queue: "cpu" | "gpu";
+            /** Task Id */
+            task_id: string | null;
+            /** Worker */
+            worker: string | null;
+            /** Steps Done */
+            steps_done: number;
+            /** Steps Total */
+            steps_total: number;
+            /**
+             * Progress
+             * @description steps_done / steps_total, capped at 1.
+             */
+            progress: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Started At */
+            started_at: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /** Heartbeat At */
+            heartbeat_at: string | null;
+            /** Error */
+            error: string | null;
+            /**
+             * Spec
+             * @description The fully resolved spec this run trains.
+             */
+            spec: {
+                [key: string]: unknown;
+            };
+            /** Attempts */
+            attempts: components["schemas"]["RunAttempt"][];
         };
         /** RunnerSpec */
         RunnerSpec: {
@@ -626,6 +1176,16 @@ export interface components {
              * @default 100
              */
             log_traj_window: number;
+            /**
+             * Checkpoint Interval Steps
+             * @description Steps between checkpoints (checkpoint.pt, read by --resume); default: log_interval_steps. The last iteration is always checkpointed.
+             */
+            checkpoint_interval_steps?: number | null;
+            /**
+             * Checkpoint Keep Interval Steps
+             * @description Also keep a copy every this many steps under checkpoints/; default: keep only the last.
+             */
+            checkpoint_keep_interval_steps?: number | null;
         };
         /** SamplerSpec */
         SamplerSpec: {
@@ -742,11 +1302,37 @@ export interface operations {
                     "application/json": components["schemas"]["Catalog"];
                 };
             };
+            /** @description No, an unknown or a revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The token lacks the write scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
         };
     };
     list_experiments: {
         parameters: {
             query?: {
+                /** @description Text in the name, env id, algorithm, tags or notes. */
+                q?: string | null;
+                /** @description Experiments with a run in this status. */
+                status?: ("queued" | "running" | "cancelling" | "succeeded" | "failed" | "cancelled") | null;
+                algo?: string | null;
+                /** @description Environment id. */
+                env?: string | null;
+                tag?: string | null;
                 limit?: number;
                 offset?: number;
             };
@@ -763,6 +1349,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ExperimentList"];
+                };
+            };
+            /** @description No, an unknown or a revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The token lacks the write scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
             /** @description Validation Error */
@@ -796,6 +1400,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ExperimentDetail"];
+                };
+            };
+            /** @description No, an unknown or a revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The token lacks the write scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
             /** @description Validation Error */
@@ -838,6 +1460,215 @@ export interface operations {
                     "application/json": components["schemas"]["ExperimentDetail"];
                 };
             };
+            /** @description No, an unknown or a revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The token lacks the write scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_experiment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExperimentUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentDetail"];
+                };
+            };
+            /** @description No, an unknown or a revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The token lacks the write scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    clone_experiment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExperimentClone"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentDetail"];
+                };
+            };
+            /** @description No, an unknown or a revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The token lacks the write scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Runs stored but not enqueued */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+        };
+    };
+    cancel_experiment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentDetail"];
+                };
+            };
+            /** @description No, an unknown or a revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The token lacks the write scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
             /** @description Not found */
             404: {
                 headers: {
@@ -862,6 +1693,10 @@ export interface operations {
         parameters: {
             query?: {
                 key?: string;
+                x?: "step" | "wall_time";
+                agg?: "mean" | "median" | "iqm";
+                band?: "ci" | "std" | "minmax";
+                group_by?: "variant" | null;
                 /** @description Most points per series; the min/max envelope is kept. */
                 max_points?: number;
             };
@@ -880,6 +1715,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Curves"];
+                };
+            };
+            /** @description No, an unknown or a revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The token lacks the write scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
             /** @description Not found */
@@ -919,7 +1772,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Run"];
+                    "application/json": components["schemas"]["RunDetail"];
+                };
+            };
+            /** @description No, an unknown or a revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The token lacks the write scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
             /** @description Not found */
@@ -938,6 +1809,225 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    cancel_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDetail"];
+                };
+            };
+            /** @description No, an unknown or a revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The token lacks the write scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Not allowed in the run's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    retry_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDetail"];
+                };
+            };
+            /** @description No, an unknown or a revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The token lacks the write scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Not allowed in the run's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Queued again but not enqueued */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+        };
+    };
+    resume_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDetail"];
+                };
+            };
+            /** @description No, an unknown or a revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The token lacks the write scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Not allowed in the run's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Queued again but not enqueued */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
         };
@@ -964,6 +2054,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MetricHistory"];
+                };
+            };
+            /** @description No, an unknown or a revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The token lacks the write scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
             /** @description Not found */
@@ -1008,6 +2116,270 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["IngestResult"];
+                };
+            };
+            /** @description No, an unknown or a revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The token lacks the write scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    compare: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompareRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Comparison"];
+                };
+            };
+            /** @description No, an unknown or a revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The token lacks the write scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    compare_report: {
+        parameters: {
+            query: {
+                /** @description Experiment ids, comma-separated: 1,2 */
+                ids: string;
+                key?: string | null;
+                last_k?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description No, an unknown or a revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The token lacks the write scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_experiment: {
+        parameters: {
+            query?: {
+                format?: "csv" | "json";
+                kind?: "raw" | "aggregate";
+                /** @description raw: null for every key */
+                key?: string | null;
+                agg?: "mean" | "median" | "iqm";
+                band?: "ci" | "std" | "minmax";
+                max_points?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                    "application/json": unknown;
+                };
+            };
+            /** @description No, an unknown or a revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The token lacks the write scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    events: {
+        parameters: {
+            query: {
+                experiment_id: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": unknown;
+                };
+            };
+            /** @description No, an unknown or a revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The token lacks the write scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
             /** @description Not found */

@@ -4,10 +4,13 @@ import { buildCurveTraces } from './traces';
 
 const curves: Curves = {
   key: 'return_mean',
+  x: 'step',
+  agg: 'mean',
+  band: 'minmax',
   runs: [
-    { run_id: 12, seed: 1, status: 'running', steps: [1000, 2000], values: [12, 20] },
-    { run_id: 11, seed: 0, status: 'succeeded', steps: [1000, 2000, 3000], values: [10, 30, 50] },
-    { run_id: 13, seed: 2, status: 'queued', steps: [], values: [] },
+    { run_id: 12, seed: 1, status: 'running', variant: null, steps: [1000, 2000], values: [12, 20] },
+    { run_id: 11, seed: 0, status: 'succeeded', variant: null, steps: [1000, 2000, 3000], values: [10, 30, 50] },
+    { run_id: 13, seed: 2, status: 'queued', variant: null, steps: [], values: [] },
   ],
   aggregate: {
     steps: [1000, 2000, 3000],
@@ -15,6 +18,9 @@ const curves: Curves = {
     min: [10, 20, null],
     max: [12, 30, null],
     n: [2, 2, 1],
+    center: [11, 25, 50],
+    lower: [10, 20, null],
+    upper: [12, 30, null],
   },
 };
 
@@ -49,8 +55,11 @@ describe('buildCurveTraces', () => {
   it('has no band and no mean when the aggregate is empty', () => {
     const empty = buildCurveTraces({
       key: 'return_mean',
-      runs: [{ run_id: 1, seed: 0, status: 'queued', steps: [], values: [] }],
-      aggregate: { steps: [], mean: [], min: [], max: [], n: [] },
+      x: 'step',
+      agg: 'mean',
+      band: 'minmax',
+      runs: [{ run_id: 1, seed: 0, status: 'queued', variant: null, steps: [], values: [] }],
+      aggregate: { steps: [], mean: [], min: [], max: [], n: [], center: [], lower: [], upper: [] },
     });
     expect(empty).toEqual({ traces: [], seedLines: 0, band: false });
   });
@@ -58,8 +67,14 @@ describe('buildCurveTraces', () => {
   it('has no band while min/max are all null, and pads short aggregate arrays with nulls', () => {
     const fig2 = buildCurveTraces({
       key: 'loss',
+      x: 'step',
+      agg: 'mean',
+      band: 'minmax',
       runs: [],
-      aggregate: { steps: [1, 2], mean: [0.5], min: [null, null], max: [null, null], n: [1, 0] },
+      aggregate: {
+        steps: [1, 2], mean: [0.5], min: [null, null], max: [null, null], n: [1, 0],
+        center: [0.5], lower: [null, null], upper: [null, null],
+      },
     });
     expect(fig2.band).toBe(false);
     expect(fig2.traces.map((t) => t.uid)).toEqual(['mean']);

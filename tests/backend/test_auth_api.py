@@ -1,0 +1,104 @@
+"""API tokens: RLBOARD_AUTH=on needs a bearer token with the right scope; only hashes stored."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.main import create_app
+from backend.models import ApiToken
+from backend.services import auth
+from backend.settings import Settings
+from tests.backend.factories import ppo_spec
+
+
+@pytest.fixture
+def secured(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings.model_copy(update={"auth": "on"}))) as client:
+        yield client
+
+
+@pytest.fixture
+def db(secured: TestClient) -> Iterator[Session]:
+    with secured.app.state.session_factory() as session:
+        yield session
+
+
+def bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def test_only_the_hash_of_a_token_is_stored(db: Session) -> None:
+    token, secret = auth.create_token(db, "ci", "write")
+    assert secret.startswith("rlb_") and len(secret) > 40
+    stored = db.scalars(select(ApiToken)).one()
+    assert stored.token_hash == auth.hash_secret(secret) != secret
+    assert secret not in repr(
+        db.execute(select(ApiToken.__table__)).all()
+    )
+    assert (stored.name, stored.scope, stored.revoked_at, stored.last_used_at) == (
+        "ci", "write", None, None
+    )
+
+
+def test_no_or_a_wrong_token_is_401(secured: TestClient, db: Session) -> None:
+    auth.create_token(db, "reader", "read")
+    for headers in ({}, bearer("rlb_wrong"), {"Authorization": "Basic dXNlcjpwdw=="}):
+        response = secured.get("/api/v1/experiments", headers=headers)
+        assert response.status_code == 401, headers
+        assert response.headers["WWW-Authenticate"] == "Bearer"
+        assert "token" in response.json()["detail"]
+    assert secured.post("/api/v1/runs/1/cancel").status_code == 401
+
+
+def test_a_read_token_reads_but_may_not_write(secured: TestClient, db: Session) -> None:
+    _, secret = auth.create_token(db, "dashboard", "read")
+    assert secured.get("/api/v1/experiments", headers=bearer(secret)).status_code == 200
+    assert secured.get("/api/v1/catalog", headers=bearer(secret)).status_code == 200
+    response = secured.post(
+        "/api/v1/experiments", json={"spec": ppo_spec()}, headers=bearer(secret)
+    )
+    assert response.status_code == 403
+    assert response.json() == {
+        "detail": "token 'dashboard' has scope read; this request needs write"
+    }
+    assert secured.patch("/api/v1/experiments/1", json={}, headers=bearer(secret)).status_code == 403
+    db.expire_all()
+    assert db.scalars(select(ApiToken)).one().last_used_at is not None
+
+
+def test_a_write_token_writes_and_reads(secured: TestClient, db: Session) -> None:
+    _, secret = auth.create_token(db, "worker", "write")
+    response = secured.post(
+        "/api/v1/experiments", json={"spec": ppo_spec(seeds=[0])}, headers=bearer(secret)
+    )
+    assert response.status_code == 201, response.text
+    run_id = response.json()["runs"][0]["id"]
+    points = {"points": [{"key": "loss", "step": 1, "value": 1.0, "wall_time": 0.1}]}
+    ingest = secured.post(f"/api/v1/runs/{run_id}/metrics", json=points, headers=bearer(secret))
+    assert ingest.status_code == 200
+    assert secured.get(f"/api/v1/runs/{run_id}", headers=bearer(secret)).status_code == 200
+
+
+def test_a_revoked_token_is_401(secured: TestClient, db: Session) -> None:
+    token, secret = auth.create_token(db, "leaked", "write")
+    assert secured.get("/api/v1/experiments", headers=bearer(secret)).status_code == 200
+    first = auth.revoke_token(db, token.id).revoked_at
+    assert first is not None
+    assert auth.revoke_token(db, token.id).revoked_at == first  # revoking again keeps the time
+    response = secured.get("/api/v1/experiments", headers=bearer(secret))
+    assert response.status_code == 401
+    assert response.json() == {"detail": "invalid or revoked API token"}
+    assert [t.id for t in auth.list_tokens(db)] == [token.id]
+
+
+def test_health_stays_open_and_auth_off_allows_everything(
+    secured: TestClient, client: TestClient
+) -> None:
+    assert secured.get("/api/v1/health").status_code == 200
+    assert client.get("/api/v1/experiments").status_code == 200
+    assert client.post("/api/v1/experiments", json={"spec": ppo_spec()}).status_code == 201

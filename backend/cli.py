@@ -1,7 +1,7 @@
 """The ``rlboard`` command.
 
 The backend's own commands: ``serve``; ``token`` (API tokens, straight in the database); and
-the client commands ``submit``, ``list``, ``status`` and ``cancel``, which talk to a server
+the client commands ``submit``, ``list``, ``status``, ``cancel`` and ``report``, which talk to a server
 through ``backend.client.RlboardClient`` (a new one is a function ``(client, args)`` added in
 ``_add_client_commands``). ``train`` and ``worker`` are dispatched by module name to the
 engine and the worker, so that importing the backend never imports torch (the dependency rule
@@ -101,6 +101,12 @@ def _add_client_commands(commands: argparse._SubParsersAction) -> None:
     list_parser.add_argument("--algo")
     list_parser.add_argument("--env")
     list_parser.add_argument("--limit", type=int, default=50)
+
+    report_parser = add("report", report, "compare experiments in one self-contained HTML file")
+    report_parser.add_argument("ids", type=int, nargs="+", help="two or more experiment ids")
+    report_parser.add_argument("--key", help="metric (default eval_return_mean, else return_mean)")
+    report_parser.add_argument("--last-k", type=int, default=5, help="final score: last K points")
+    report_parser.add_argument("--out", type=Path, help="file (default rlboard-report-<ids>.html)")
 
     for name, handler, verb in (("status", status, "show"), ("cancel", cancel, "cancel")):
         command = add(name, handler, f"{verb} an experiment and its runs (or one run)")
@@ -232,6 +238,14 @@ def cancel(client: RlboardClient, args: argparse.Namespace) -> None:
         print(f"run {run.id}: {run.status}")
     else:
         _print_experiment(client.cancel_experiment(args.id))
+
+
+def report(client: RlboardClient, args: argparse.Namespace) -> None:
+    from backend.services.report import report_filename
+
+    out = args.out or Path(report_filename(args.ids))
+    out.write_text(client.report_html(args.ids, key=args.key, last_k=args.last_k))
+    print(f"wrote {out}")
 
 
 def _print_experiment(experiment: ExperimentDetail) -> None:

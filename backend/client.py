@@ -18,6 +18,8 @@ from pydantic import BaseModel
 
 from backend.schemas import (
     Catalog,
+    CompareRequest,
+    Comparison,
     Curves,
     ExperimentDetail,
     ExperimentList,
@@ -151,6 +153,22 @@ class RlboardClient:
     def run_metrics(self, run_id: int, key: str, max_points: int = 1000) -> MetricHistory:
         params = {"key": key, "max_points": max_points}
         return self._call("GET", f"/runs/{run_id}/metrics", MetricHistory, params=params)
+
+    def compare(self, experiment_ids: Sequence[int], key: str | None = None,
+                last_k: int = 5) -> Comparison:
+        body = CompareRequest(experiment_ids=list(experiment_ids), key=key, last_k=last_k)
+        return self._call("POST", "/compare", Comparison, json=body.model_dump())
+
+    def report_html(self, experiment_ids: Sequence[int], key: str | None = None,
+                    last_k: int = 5) -> str:
+        """The self-contained HTML report of ``GET /compare/report``."""
+        params: dict[str, Any] = {"ids": ",".join(map(str, experiment_ids)), "last_k": last_k}
+        if key is not None:
+            params["key"] = key
+        response = self._http.get("/compare/report", params=params)
+        if response.is_error:
+            raise ApiError(response)
+        return response.text
 
     # ----------------------------------------------------------------------------------------
 

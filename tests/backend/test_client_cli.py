@@ -78,6 +78,11 @@ def test_tokens_client_and_cli_end_to_end(tmp_path: Path) -> None:
         assert rlboard(cli_env, "cancel", experiment_id).stdout.count(": cancelled") == 4
         status = rlboard(cli_env, "status", "--run", "1")
         assert "attempt 3 (retry): queued" in status.stdout
+        report_file = tmp_path / "report.html"
+        reported = rlboard(cli_env, "report", "1", experiment_id, "--key", "loss",
+                           "--out", str(report_file))
+        assert reported.returncode == 0, reported.stderr
+        assert "<html" in report_file.read_text()
         bad = rlboard(cli_env, "submit", str(spec_file), "--sweep", "algo.params.lr=1")
         assert bad.returncode != 0 and "unknown spec path" in bad.stderr
 

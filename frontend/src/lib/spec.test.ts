@@ -43,7 +43,7 @@ describe('buildSpec', () => {
       name: 'ppo-CartPole-v1',
       env: { id: 'CartPole-v1' },
       algo: { name: 'PPO', params: {} },
-      runner: { n_steps: 100000 },
+      runner: { n_steps: 100000, log_interval_steps: 1000 },
       seeds: [0, 1, 2],
     });
   });
@@ -68,6 +68,7 @@ describe('buildSpec', () => {
     expect(spec.algo.params).toEqual({ learning_rate: 0.0003, minibatches: 8, linear_lr_schedule: false, activation: 'relu' });
     expect(spec.env.id).toBe('Acrobot-v1');
     expect(spec.runner.n_steps).toBe(200000);
+    expect(spec.runner.log_interval_steps).toBe(2000);
     expect(spec.seeds).toEqual([0, 1, 2, 3, 4]);
     expect(spec.name).toBe('my run');
   });

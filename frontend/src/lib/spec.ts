@@ -1,7 +1,7 @@
 /**
  * Launch form values -> experiment spec. Only what the form edits goes into the spec (name, env
- * id, algorithm, runner.n_steps, seeds and the algorithm parameters the user changed);
- * everything else is left to the server's defaults.
+ * id, algorithm, runner.n_steps and its log interval, seeds and the algorithm parameters the user
+ * changed); everything else is left to the server's defaults.
  */
 import type { FieldValue, SchemaField } from './schemaFields';
 import { paramField, type FieldErrors } from './formFields';
@@ -31,8 +31,17 @@ export interface SpecDraft {
   name: string;
   env: { id: string };
   algo: { name: string; params: Record<string, FieldValue> };
-  runner: { n_steps: number };
+  runner: { n_steps: number; log_interval_steps: number };
   seeds: number[];
+}
+
+/** Rows logged per run launched from the form: enough for a smooth live curve at any length. */
+export const ROWS_PER_RUN = 100;
+/** Fewer steps between rows would spend more time logging than training small runs. */
+export const MIN_LOG_INTERVAL_STEPS = 1000;
+
+export function logIntervalFor(nSteps: number): number {
+  return Math.max(MIN_LOG_INTERVAL_STEPS, Math.round(nSteps / ROWS_PER_RUN));
 }
 
 export function defaultExperimentName(algo: string, envId: string): string {
@@ -146,7 +155,10 @@ export function buildSpec(
     name: values.name.trim(),
     env: { id: values.envId.trim() },
     algo: { name: values.algo, params },
-    runner: { n_steps: Number.isFinite(nSteps) ? nSteps : 0 },
+    runner: {
+      n_steps: Number.isFinite(nSteps) ? nSteps : 0,
+      log_interval_steps: logIntervalFor(Number.isFinite(nSteps) ? nSteps : 0),
+    },
     seeds,
   };
   return { spec, errors };

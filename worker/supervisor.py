@@ -10,8 +10,8 @@ works the same.
 
 Each attempt trains the run's own resolved spec in ``DATA_DIR/runs/<id>``. A retry starts
 from scratch: the previous attempt's folder is kept aside as ``<id>.attempt-<n>``. A resume
-trains in the same folder with ``--resume`` when it holds a checkpoint and the engine
-accepts the flag.
+trains in the same folder with ``--resume``: the engine continues from the folder's last
+checkpoint, or starts afresh when there is none.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ import sys
 import threading
 import time
 from collections import deque
-from functools import cache
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -45,8 +44,6 @@ SEND_EVERY_S = 2.0
 KILL_GRACE_S = 5.0
 ERROR_TAIL_LINES = 20
 FINAL_FLUSH_S = 30.0
-#: Where the engine's checkpoints may lie in a run's folder.
-CHECKPOINT_GLOBS = ("checkpoint*", "checkpoints/*")
 
 
 class RunSupervisor:
@@ -70,7 +67,7 @@ class RunSupervisor:
 
         if kind == "retry" and self.out_dir.exists():
             self.out_dir.rename(self.out_dir.with_name(f"{self.run_id}.attempt-{number - 1}"))
-        resume = kind == "resume" and self._has_checkpoint() and engine_accepts_resume()
+        resume = kind == "resume"
         try:
             process = self._start_engine(spec, seed, resume)
         except OSError as exc:
@@ -90,9 +87,6 @@ class RunSupervisor:
         with self.sessions() as session:
             runs.finish_run(session, self.run_id, status, error)
         log.info("run %d %s", self.run_id, status)
-
-    def _has_checkpoint(self) -> bool:
-        return any(next(self.out_dir.glob(pattern), None) for pattern in CHECKPOINT_GLOBS)
 
     def _start_engine(self, spec: dict, seed: int, resume: bool) -> subprocess.Popen[bytes]:
         self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -171,10 +165,3 @@ class RunSupervisor:
         with path.open(errors="replace") as f:
             return "".join(deque(f, maxlen=ERROR_TAIL_LINES)).strip()
 
-
-@cache
-def engine_accepts_resume() -> bool:
-    """Whether this checkout's ``python -m engine train`` takes ``--resume`` (asked once)."""
-    result = subprocess.run([sys.executable, "-m", "engine", "train", "--help"],
-                            capture_output=True, text=True, timeout=120)
-    return "--resume" in result.stdout

@@ -12,7 +12,16 @@ from backend.models import Run
 from backend.schemas import Band, CurveAggregate, CurveGroup, Curves, RunCurve, XAxis
 from backend.services import stats
 from backend.services.experiments import get_experiment
-from backend.services.metrics import Series, downsample, load_series
+from backend.services.metrics import (
+    Series,
+    boundary_series,
+    bucket_extremes,
+    downsample,
+    envelope,
+    load_series,
+    series_ranges,
+    step_grid,
+)
 
 #: Seed of every bootstrap band, so that the same request always draws the same band.
 BAND_SEED = 0
@@ -30,15 +39,18 @@ def experiment_curves(
 ) -> Curves:
     """Each run's ``key`` (downsampled to ``max_points``) and the seed aggregate.
 
-    The aggregate uses every stored point, not the downsampled ones. With
+    The aggregate is exact: it interpolates every seed as its full series would be. With
     ``group_by_variant``, runs with equal ``variant`` also get an aggregate per group, all on
     the experiment's grid so that they overlay.
     """
     experiment = get_experiment(session, experiment_id)
-    loaded = load_series(session, [run.id for run in experiment.runs], key)
-    runs = [_run_curve(run, loaded[run.id], max_points, x) for run in experiment.runs]
-    observed = {run_id: series for run_id, series in loaded.items() if len(series.steps)}
-    grid = common_grid([axis(series, x) for series in observed.values()], x, max_points)
+    if x == "step":
+        runs, observed, grid = _step_curves(session, experiment.runs, key, max_points)
+    else:
+        loaded = load_series(session, [run.id for run in experiment.runs], key)
+        runs = [_run_curve(run, loaded[run.id], max_points, x) for run in experiment.runs]
+        observed = {run_id: series for run_id, series in loaded.items() if len(series.steps)}
+        grid = common_grid([axis(series, x) for series in observed.values()], x, max_points)
 
     def aggregate_of(run_ids: Sequence[int]) -> CurveAggregate:
         on_grid = align([observed[run_id] for run_id in run_ids if run_id in observed], x, grid)
@@ -65,6 +77,56 @@ def experiment_curves(
         runs=runs,
         aggregate=aggregate_of(list(observed)),
         groups=groups,
+    )
+
+
+def _step_curves(
+    session: Session, runs: Sequence[Run], key: str, max_points: int
+) -> tuple[list[RunCurve], dict[int, Series], np.ndarray]:
+    """Per-run curves, the series to aggregate and the grid, for x=step.
+
+    The grid comes from the runs' first and last steps (no scan of the points). A run with at
+    most ``max_points`` points is loaded whole; a longer one is bucketed by the grid's
+    intervals in the database (:func:`bucket_extremes`), which returns per interval its first,
+    last, lowest and highest point: the first and last points interpolate on the grid exactly
+    as the full series, and the lowest and highest keep the drawn curve's envelope.
+    """
+    ranges = series_ranges(session, [run.id for run in runs], key)
+    if not ranges:
+        grid = np.array([])
+    else:
+        first = min(found.first_step for found in ranges.values())
+        last = max(found.last_step for found in ranges.values())
+        grid = step_grid(first, last, max_points)
+    whole = [run_id for run_id, found in ranges.items() if found.count <= max_points]
+    observed: dict[int, Series] = load_series(session, whole, key) if whole else {}
+    long = [run_id for run_id in ranges if run_id not in observed]
+    bucketed = bucket_extremes(session, long, key, grid)
+    curves = []
+    for run in runs:
+        if run.id in bucketed:
+            extremes = bucketed[run.id]
+            steps, values = envelope(extremes, len(grid), max_points)
+            observed[run.id] = boundary_series(extremes)
+            curves.append(_curve(run, steps.tolist(), values.tolist()))
+        elif run.id in observed:
+            whole_series = observed[run.id]
+            curves.append(_curve(run, whole_series.steps.tolist(), whole_series.values.tolist()))
+        else:
+            curves.append(_curve(run, [], []))
+    # The aggregate keeps the experiment's run order, as before.
+    ordered = {run.id: observed[run.id] for run in runs if run.id in observed}
+    return curves, ordered, grid
+
+
+def _curve(run: Run, steps: list[int], values: list[float]) -> RunCurve:
+    return RunCurve(
+        run_id=run.id,
+        seed=run.seed,
+        status=run.status,
+        variant=run.variant,
+        steps=steps,
+        values=values,
     )
 
 
@@ -97,7 +159,7 @@ def common_grid(xs: Sequence[np.ndarray], x: XAxis, max_points: int) -> np.ndarr
     first, last = min(float(xs_[0]) for xs_ in xs), max(float(xs_[-1]) for xs_ in xs)
     if x == "wall_time":
         return np.linspace(first, last, max_points if last > first else 1)
-    return np.linspace(first, last, min(max_points, int(last - first) + 1)).round().astype(np.int64)
+    return step_grid(int(first), int(last), max_points)
 
 
 def align(all_series: Sequence[Series], x: XAxis, grid: np.ndarray) -> np.ndarray:

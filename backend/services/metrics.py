@@ -22,6 +22,7 @@ from sqlalchemy import (
     func,
     literal,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -30,8 +31,6 @@ from sqlalchemy.orm import Session
 from backend.models import MetricPoint, MetricSeries, Run
 from backend.schemas import MetricPointIn
 from backend.services.runs import get_run
-
-
 
 class Series(NamedTuple):
     """One run's metric in step order: steps (int64), values and wall times (float64)."""
@@ -53,34 +52,18 @@ def ingest(session: Session, run_id: int, points: Sequence[MetricPointIn]) -> in
 
     Also raises the run's ``steps_done`` to the largest step seen.
     """
+    if session.get_bind().dialect.name == "postgresql":
+        return _ingest_postgresql(session, run_id, points)
     get_run(session, run_id)
     if not points:
         return 0
-    dialect = session.get_bind().dialect.name
-    insert = _DIALECT_INSERTS[dialect]
+    insert = _DIALECT_INSERTS["sqlite"]
     points_table = MetricPoint.__table__
-    if dialect == "postgresql":
-        # One INSERT ... SELECT FROM unnest(arrays): four parameters instead of a VALUES list
-        # of 5 000, whose SQL text psycopg spent most of the request parsing.
-        source = func.unnest(
-            bindparam("keys", [p.key for p in points], type_=ARRAY(String)),
-            bindparam("steps", [p.step for p in points], type_=ARRAY(BigInteger)),
-            bindparam("values", [p.value for p in points], type_=ARRAY(Double)),
-            bindparam("wall_times", [p.wall_time for p in points], type_=ARRAY(Double)),
-        ).table_valued("key", "step", "value", "wall_time").render_derived(name="batch")
-        statement = insert(points_table).from_select(
-            ["run_id", "key", "step", "value", "wall_time"],
-            select(literal(run_id), *source.c),
-        )
-        parameters = None
-    else:
-        statement = insert(points_table)
-        parameters = [{"run_id": run_id, **point.model_dump()} for point in points]
     inserted = session.execute(
-        statement.on_conflict_do_nothing(index_elements=["run_id", "key", "step"]).returning(
-            points_table.c.key, points_table.c.step, points_table.c.value
-        ),
-        parameters,
+        insert(points_table)
+        .on_conflict_do_nothing(index_elements=["run_id", "key", "step"])
+        .returning(points_table.c.key, points_table.c.step, points_table.c.value),
+        [{"run_id": run_id, **point.model_dump()} for point in points],
     ).all()
     if inserted:
         _update_summaries(session, run_id, inserted, insert)
@@ -90,6 +73,87 @@ def ingest(session: Session, run_id: int, points: Sequence[MetricPointIn]) -> in
     )
     session.commit()
     return len(inserted)
+
+
+# The whole ingest in one statement (one round trip, then COMMIT): the batch arrives as four
+# arrays (the keys once each, plus per point the key's index), the points are inserted
+# skipping stored ones, only the rows really inserted (RETURNING) are folded into their
+# series' summaries, and the run's steps_done is raised. Data-modifying CTEs all run once
+# whether or not the final SELECT reads them. For an unknown run nothing is inserted and
+# ``run_found`` is false. Summaries merge in the database (ON CONFLICT DO UPDATE), so two
+# concurrent batches of one series both count, as before.
+_INGEST_SQL = text(
+    """
+    WITH run AS (
+        SELECT id FROM runs WHERE id = :run_id
+    ), batch AS (
+        SELECT (CAST(:keys AS text[]))[b.key_index] AS key, b.step, b.value, b.wall_time
+        FROM unnest(
+            CAST(:key_indexes AS integer[]), CAST(:steps AS bigint[]),
+            CAST(:values AS float8[]), CAST(:wall_times AS float8[])
+        ) AS b(key_index, step, value, wall_time)
+    ), inserted AS (
+        INSERT INTO metric_points (run_id, key, step, value, wall_time)
+        SELECT run.id, batch.key, batch.step, batch.value, batch.wall_time FROM run, batch
+        ON CONFLICT (run_id, key, step) DO NOTHING
+        RETURNING key, step, value
+    ), folded AS (
+        SELECT key, count(*) AS count, max(step) AS last_step,
+               (array_agg(value ORDER BY step DESC))[1] AS last_value,
+               min(value) AS min_value, max(value) AS max_value
+        FROM inserted GROUP BY key
+    ), summaries AS (
+        INSERT INTO metric_series AS current
+            (run_id, key, count, last_step, last_value, min_value, max_value)
+        SELECT :run_id, key, count, last_step, last_value, min_value, max_value FROM folded
+        ON CONFLICT (run_id, key) DO UPDATE SET
+            count = current.count + excluded.count,
+            min_value = LEAST(current.min_value, excluded.min_value),
+            max_value = GREATEST(current.max_value, excluded.max_value),
+            last_step = GREATEST(current.last_step, excluded.last_step),
+            last_value = CASE WHEN excluded.last_step > current.last_step
+                              THEN excluded.last_value ELSE current.last_value END
+        RETURNING 1
+    ), progress AS (
+        UPDATE runs SET steps_done = :max_step
+        WHERE id = :run_id AND steps_done < :max_step
+        RETURNING 1
+    )
+    SELECT EXISTS (SELECT 1 FROM run) AS run_found, (SELECT count(*) FROM inserted) AS stored
+    """
+)
+
+
+def _array_literal(items: Sequence[object]) -> str:
+    """A PostgreSQL array literal of numbers: parsed by the server in one go, where psycopg
+    would dump (and regex-check) each element. ``repr`` of a float round-trips exactly."""
+    return "{" + ",".join(map(repr, items)) + "}"
+
+
+def _ingest_postgresql(session: Session, run_id: int, points: Sequence[MetricPointIn]) -> int:
+    if not points:
+        get_run(session, run_id)
+        return 0
+    key_index: dict[str, int] = {}
+    key_indexes = [key_index.setdefault(p.key, len(key_index) + 1) for p in points]
+    steps = [p.step for p in points]
+    found, stored = session.execute(
+        _INGEST_SQL,
+        {
+            "run_id": run_id,
+            "keys": list(key_index),
+            "key_indexes": _array_literal(key_indexes),
+            "steps": _array_literal(steps),
+            "values": _array_literal([p.value for p in points]),
+            "wall_times": _array_literal([p.wall_time for p in points]),
+            "max_step": max(steps),
+        },
+    ).one()
+    if not found:
+        session.rollback()
+        get_run(session, run_id)  # raises NotFoundError
+    session.commit()
+    return stored
 
 
 def _update_summaries(
@@ -140,6 +204,168 @@ def _update_summaries(
     session.execute(statement)
 
 
+
+class Extremes(NamedTuple):
+    """One run's series cut into buckets by step: per non-empty bucket, in bucket order, its
+    first, last, lowest and highest point as (step, value). Ties of value go to the earliest
+    step, as ``np.argmin``/``np.argmax`` on the series in step order."""
+
+    bucket: np.ndarray
+    first_step: np.ndarray
+    first_value: np.ndarray
+    last_step: np.ndarray
+    last_value: np.ndarray
+    min_step: np.ndarray
+    min_value: np.ndarray
+    max_step: np.ndarray
+    max_value: np.ndarray
+
+
+class SeriesRange(NamedTuple):
+    """A stored series' point count and its first and last step."""
+
+    count: int
+    first_step: int
+    last_step: int
+
+
+#: Steps below this are exact as float8, so the SQL can pair a step with a value in one array.
+_EXACT_FLOAT_STEPS = 2**53
+
+# Per (run, bucket) with bucket = width_bucket(step, edges) (np.searchsorted(edges, step,
+# "right")): the first and last point by step, and the lowest and highest by value with ties
+# to the earliest step. One pass over the primary key's range of each run; JIT is off because
+# compiling this plan costs more (about 40 ms) than it saves.
+_EXTREMES_SQL = text(
+    """
+    SELECT run_id, width_bucket(step, CAST(:edges AS bigint[])) AS bucket,
+           min(ARRAY[step::float8, value]), max(ARRAY[step::float8, value]),
+           min(ARRAY[value, step::float8]), max(ARRAY[value, -step::float8])
+    FROM metric_points
+    WHERE run_id = ANY(CAST(:run_ids AS integer[])) AND key = :key
+    GROUP BY run_id, bucket
+    ORDER BY run_id, bucket
+    """
+)
+
+
+def series_ranges(session: Session, run_ids: Sequence[int], key: str) -> dict[int, SeriesRange]:
+    """Count, first and last step of ``key`` for each of ``run_ids`` that has points.
+
+    From the summaries plus one primary-key lookup per run: no scan of the points.
+    """
+    first_step = (
+        select(func.min(MetricPoint.step))
+        .where(MetricPoint.run_id == MetricSeries.run_id, MetricPoint.key == key)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(MetricSeries.run_id, MetricSeries.count, first_step, MetricSeries.last_step).where(
+            MetricSeries.run_id.in_(run_ids), MetricSeries.key == key
+        )
+    ).all()
+    return {
+        run_id: SeriesRange(count, first, last)
+        for run_id, count, first, last in rows
+        if count and first is not None
+    }
+
+
+def bucket_extremes(
+    session: Session, run_ids: Sequence[int], key: str, edges: np.ndarray
+) -> dict[int, Extremes]:
+    """Each run's :class:`Extremes` of ``key`` over the buckets that ``edges`` (ascending
+    steps) cut: bucket ``i`` holds ``edges[i-1] <= step < edges[i]``.
+
+    PostgreSQL computes them in SQL, returning a few rows per bucket instead of every point;
+    other databases (SQLite) load the points and compute the same in numpy.
+    """
+    if not run_ids:
+        return {}
+    session_dialect = session.get_bind().dialect.name
+    if session_dialect == "postgresql" and len(edges) and int(edges[-1]) < _EXACT_FLOAT_STEPS:
+        session.execute(text("SET LOCAL jit = off"))
+        session.execute(text("SET LOCAL work_mem = '64MB'"))
+        rows = session.execute(
+            _EXTREMES_SQL,
+            {"edges": [int(edge) for edge in edges], "run_ids": list(run_ids), "key": key},
+        ).all()
+        extremes = {}
+        for run_id, group in groupby(rows, key=itemgetter(0)):
+            _, bucket, first, last, low, high = zip(*group, strict=True)
+            first_, last_ = np.array(first), np.array(last)
+            low_, high_ = np.array(low), np.array(high)
+            extremes[run_id] = Extremes(
+                np.array(bucket, dtype=np.int64),
+                first_[:, 0].astype(np.int64), first_[:, 1],
+                last_[:, 0].astype(np.int64), last_[:, 1],
+                low_[:, 1].astype(np.int64), low_[:, 0],
+                (-high_[:, 1]).astype(np.int64), high_[:, 0],
+            )
+        return extremes
+    loaded = load_series(session, run_ids, key)
+    return {
+        run_id: extremes_of(series, edges)
+        for run_id, series in loaded.items()
+        if len(series.steps)
+    }
+
+
+def extremes_of(series: Series, edges: np.ndarray) -> Extremes:
+    """:class:`Extremes` of a loaded (non-empty) series, as :func:`bucket_extremes`."""
+    buckets = np.searchsorted(edges, series.steps, side="right")
+    bucket, starts = np.unique(buckets, return_index=True)
+    stops = np.append(starts[1:], len(buckets))
+    steps, values = series.steps, series.values
+    lows = [start + int(values[start:stop].argmin()) for start, stop in zip(starts, stops, strict=True)]
+    highs = [start + int(values[start:stop].argmax()) for start, stop in zip(starts, stops, strict=True)]
+    return Extremes(
+        bucket.astype(np.int64),
+        steps[starts], values[starts],
+        steps[stops - 1], values[stops - 1],
+        steps[lows], values[lows],
+        steps[highs], values[highs],
+    )
+
+
+def envelope(extremes: Extremes, n_edges: int, max_points: int) -> tuple[np.ndarray, np.ndarray]:
+    """At most ``max_points`` (>= 2) points (steps, values) of a series from its extremes over
+    ``n_edges`` edges: its first and last point, and per display bucket (consecutive edge
+    buckets merged into ``(max_points - 2) // 2``) the lowest and highest point, so a spike
+    survives however long the series is.
+    """
+    n_display = max(1, (max_points - 2) // 2)
+    n_intervals = max(1, n_edges - 1)
+    # Edge bucket 1..n_edges-1 are the intervals; n_edges holds only the last edge's step.
+    display = np.minimum((extremes.bucket - 1).clip(0) * n_display // n_intervals, n_display - 1)
+    low = np.lexsort((extremes.min_step, extremes.min_value, display))
+    high = np.lexsort((extremes.max_step, -extremes.max_value, display))
+    _, low_first = np.unique(display[low], return_index=True)
+    _, high_first = np.unique(display[high], return_index=True)
+    low, high = low[low_first], high[high_first]
+    steps = np.concatenate(
+        [extremes.first_step[:1], extremes.min_step[low], extremes.max_step[high], extremes.last_step[-1:]]
+    )
+    values = np.concatenate(
+        [extremes.first_value[:1], extremes.min_value[low], extremes.max_value[high], extremes.last_value[-1:]]
+    )
+    steps, keep = np.unique(steps, return_index=True)
+    return steps, values[keep]
+
+
+def boundary_series(extremes: Extremes) -> Series:
+    """The first and last point of every bucket as a series (wall times unknown: NaN).
+
+    When the buckets are the intervals of a grid, linear interpolation of this series on the
+    grid equals that of the full series: the stored points on either side of a grid value are
+    the last point of one bucket and the first of a later one.
+    """
+    steps = np.concatenate([extremes.first_step, extremes.last_step])
+    values = np.concatenate([extremes.first_value, extremes.last_value])
+    steps, keep = np.unique(steps, return_index=True)
+    return Series(steps, values[keep], np.full(len(steps), np.nan))
+
+
 def load_series(session: Session, run_ids: Sequence[int], key: str) -> dict[int, Series]:
     """Every point of ``key`` for each of ``run_ids``, in step order (empty for none)."""
     rows = session.execute(
@@ -164,6 +390,7 @@ def downsample(values: np.ndarray, max_points: int) -> np.ndarray:
 
     The first and last points stay; the points between are cut into equal buckets, each
     keeping its minimum and maximum, so a spike survives however long the series is.
+    Used where the whole series is loaded anyway (x=wall_time curves).
     """
     if len(values) <= max_points:
         return np.arange(len(values))
@@ -176,11 +403,27 @@ def downsample(values: np.ndarray, max_points: int) -> np.ndarray:
     return np.unique(keep)
 
 
+def step_grid(first: int, last: int, max_points: int) -> np.ndarray:
+    """Up to ``max_points`` integer steps evenly spaced from ``first`` to ``last``."""
+    return np.linspace(first, last, min(max_points, int(last - first) + 1)).round().astype(np.int64)
+
+
 def series(
     session: Session, run_id: int, key: str, max_points: int
 ) -> tuple[list[int], list[float]]:
-    """One run's ``key`` as (steps, values), downsampled to at most ``max_points``."""
+    """One run's ``key`` as (steps, values), downsampled to at most ``max_points``.
+
+    A series that fits is returned whole; a longer one is bucketed in the database
+    (:func:`bucket_extremes`) and only its envelope travels.
+    """
     get_run(session, run_id)
-    loaded = load_series(session, [run_id], key)[run_id]
-    keep = downsample(loaded.values, max_points)
-    return loaded.steps[keep].tolist(), loaded.values[keep].tolist()
+    found = series_ranges(session, [run_id], key).get(run_id)
+    if found is None:
+        return [], []
+    if found.count <= max_points:
+        loaded = load_series(session, [run_id], key)[run_id]
+        return loaded.steps.tolist(), loaded.values.tolist()
+    edges = step_grid(found.first_step, found.last_step, max_points)
+    extremes = bucket_extremes(session, [run_id], key, edges)[run_id]
+    steps, values = envelope(extremes, len(edges), max_points)
+    return steps.tolist(), values.tolist()

@@ -1,4 +1,4 @@
-"""``python -m engine train SPEC [--seed N] [--out DIR]`` (see ``engine.cli``)."""
+"""``python -m engine train SPEC [--seed N] [--out DIR] [--resume]`` (see ``engine.cli``)."""
 
 import sys
 

@@ -19,19 +19,30 @@ from engine.agents.base import BaseAgent
 from engine.agents.pg.categorical import CategoricalPgAgent
 from engine.algos.base import BaseAlgorithm
 from engine.algos.pg.ppo import PPO
+from engine.envs.atari import AtariTrajInfo
 from engine.envs.base import EnvSpaces
-from engine.envs.gym import make
+from engine.envs.gym import is_atari, make
 from engine.logging.logger import Logger
-from engine.logging.sinks import CsvSink, JsonlSink, Sink
+from engine.logging.sinks import CsvSink, JsonlSink, Sink, TensorBoardSink
 from engine.models.pg.mlp import PgMlpModel
 from engine.runners.base import BaseRunner
 from engine.runners.minibatch_rl import MinibatchRl, MinibatchRlEval
+from engine.samplers.base import BaseSampler
+from engine.samplers.collections import TrajInfo
+from engine.samplers.collectors import ResetCollector, WaitResetCollector
+from engine.samplers.parallel import AlternatingSampler, CpuSampler, GpuSampler
 from engine.samplers.serial import SerialSampler
-from engine.spec import ALGORITHMS, ExperimentSpec
+from engine.spec import ALGORITHMS, ExperimentSpec, SamplerAffinitySpec
+from engine.utils.affinity import make_affinity
 
 ALGOS: dict[str, type[BaseAlgorithm]] = {"PPO": PPO}
 NONLINEARITIES: dict[str, type[nn.Module]] = {"tanh": nn.Tanh, "relu": nn.ReLU}
-SAMPLERS = {"serial": SerialSampler}
+SAMPLERS: dict[str, type[BaseSampler]] = {
+    "serial": SerialSampler,
+    "cpu": CpuSampler,
+    "gpu": GpuSampler,
+    "alternating": AlternatingSampler,
+}
 RUNNERS = {"minibatch": MinibatchRl, "minibatch_eval": MinibatchRlEval}
 
 
@@ -48,6 +59,7 @@ def build_agent(spec: ExperimentSpec, env_spaces: EnvSpaces) -> BaseAgent:
     model_kwargs: dict[str, Any] = dict(
         hidden_sizes=spec.model.hidden_sizes,
         nonlinearity=NONLINEARITIES[spec.model.nonlinearity],
+        normalize_observation=spec.model.normalize_observation,
     )
     if family == "policy_gradient" and isinstance(env_spaces.action, gymnasium.spaces.Discrete):
         return CategoricalPgAgent(ModelCls=PgMlpModel, model_kwargs=model_kwargs)
@@ -56,12 +68,35 @@ def build_agent(spec: ExperimentSpec, env_spaces: EnvSpaces) -> BaseAgent:
     )
 
 
+def parallel_sampler_kwargs(spec: ExperimentSpec) -> dict[str, Any]:
+    """The parallel samplers' ``affinity``: the spec's workers and cores, the rest automatic."""
+    if spec.sampler.kind == "serial":
+        return {}
+    groups = 2 if spec.sampler.kind == "alternating" else 1
+    layout = spec.sampler.affinity or SamplerAffinitySpec()
+    affinity = make_affinity(
+        n_workers=spec.sampler.workers,
+        master_cpus=layout.master_cpus,
+        workers_cpus=layout.workers_cpus,
+        set_affinity=layout.set_affinity,
+        max_workers=spec.sampler.batch_B // groups,
+    )
+    return {"affinity": affinity}
+
+
 def build_runner(
-    spec: ExperimentSpec, seed: int, out_dir: str | Path, sinks: Sequence[Sink] = ()
+    spec: ExperimentSpec,
+    seed: int,
+    out_dir: str | Path,
+    sinks: Sequence[Sink] = (),
+    resume_step: int | None = None,
 ) -> BaseRunner:
     """Assemble env factory, agent, model, algorithm, sampler, runner and logger for one seed.
 
-    Metrics go to ``progress.csv`` and ``metrics.jsonl`` in ``out_dir``, and to ``sinks``.
+    Metrics go to ``progress.csv``, ``metrics.jsonl`` and TensorBoard event files in
+    ``out_dir``, and to ``sinks``; checkpoints to ``out_dir/checkpoint.pt``. ``resume_step``:
+    the step of the checkpoint the run will continue from; the metric files keep their rows up
+    to it and are appended to.
     Seeding (python, numpy, torch, env ``b`` with ``seed + b``, eval envs a disjoint range)
     happens when the runner starts, so two runners built with the same seed train identically.
     """
@@ -69,6 +104,7 @@ def build_runner(
     probe_env = make(**env_kwargs)
     env_spaces = probe_env.spaces
     probe_env.close()
+    atari = is_atari(spec.env.id)
 
     agent = build_agent(spec, env_spaces)
     algo = ALGOS[spec.algo.name](**spec.algo.params.model_dump())
@@ -79,15 +115,24 @@ def build_runner(
         env_kwargs=env_kwargs,
         batch_T=sampler_spec.batch_T,
         batch_B=sampler_spec.batch_B,
+        CollectorCls=ResetCollector if sampler_spec.mid_batch_reset else WaitResetCollector,
         max_decorrelation_steps=sampler_spec.max_decorrelation_steps,
+        TrajInfoCls=AtariTrajInfo if atari else TrajInfo,
         # Eval environments are built only for a runner that evaluates.
         eval_n_envs=sampler_spec.eval_n_envs if use_eval else 0,
+        # Atari evaluates whole games, as rlpyt's eval configs do.
+        eval_env_kwargs={**env_kwargs, "episodic_lives": False} if atari else None,
         eval_max_steps=sampler_spec.eval_max_steps,
         eval_max_trajectories=sampler_spec.eval_max_trajectories,
+        **parallel_sampler_kwargs(spec),
     )
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    file_sinks = [CsvSink(out_dir / "progress.csv"), JsonlSink(out_dir / "metrics.jsonl")]
+    file_sinks = [
+        CsvSink(out_dir / "progress.csv", resume_step),
+        JsonlSink(out_dir / "metrics.jsonl", resume_step),
+        TensorBoardSink(out_dir, resume_step),
+    ]
     return RUNNERS[spec.runner.kind](
         algo=algo,
         agent=agent,
@@ -98,4 +143,7 @@ def build_runner(
         log_interval_steps=spec.runner.log_interval_steps,
         log_traj_window=spec.runner.log_traj_window,
         device=resolve_device(spec.device),
+        checkpoint_dir=out_dir,
+        checkpoint_interval_steps=spec.runner.checkpoint_interval_steps,
+        checkpoint_keep_interval_steps=spec.runner.checkpoint_keep_interval_steps,
     )

@@ -71,7 +71,10 @@ class EnvSpec(_Section):
         "HalfCheetah-v5 or package.module:MyEnv-v0.",
     )
     kwargs: dict[str, Any] = Field(
-        default_factory=dict, description="Keyword arguments passed to gymnasium.make."
+        default_factory=dict,
+        description="Keyword arguments passed to gymnasium.make; for ALE/ ids, to the Atari "
+        "preprocessing (frame_skip, num_img_obs, clip_reward, episodic_lives, fire_on_reset, "
+        "max_start_noops, repeat_action_probability, horizon) and the rest to gymnasium.make.",
     )
 
     @field_validator("id")
@@ -126,14 +129,68 @@ class ModelSpec(_Section):
         description="Units per hidden layer of the MLP trunk.",
     )
     nonlinearity: Literal["tanh", "relu"] = Field("tanh", description="Hidden activation.")
+    normalize_observation: bool = Field(
+        False,
+        description="Standardise observations by their running mean and std, clipped to "
+        "+-10 (statistics update in training and are saved with the model).",
+    )
+
+
+class SamplerAffinitySpec(_Section):
+    """Where the sampler's processes run; anything left out is worked out from the machine."""
+
+    master_cpus: list[Annotated[int, Field(ge=0)]] | None = Field(
+        None, min_length=1, description="Cores of the training (master) process."
+    )
+    workers_cpus: list[list[Annotated[int, Field(ge=0)]]] | None = Field(
+        None,
+        min_length=1,
+        description="Cores of each worker, one list per worker (e.g. [[0], [1]]); its length "
+        "is the number of workers (per group for the alternating sampler).",
+    )
+    # rlpyt pins by default; a worker here may run several experiments on one machine, and
+    # every run pinning its worker 0 to core 0 would pile them all onto the same cores.
+    set_affinity: bool = Field(
+        False, description="Pin processes to these cores (otherwise the OS schedules them)."
+    )
 
 
 class SamplerSpec(_Section):
-    kind: Literal["serial"] = Field("serial", description="How environments are stepped.")
+    """How environments are stepped.
+
+    * ``serial``: every env and the agent in the training process.
+    * ``cpu``: ``workers`` processes step their share of the ``batch_B`` envs, each choosing
+      actions with its own copy of the model (parameters in shared memory, synced every batch).
+    * ``gpu``: workers step envs; the training process chooses all actions in one batched
+      forward pass (on the GPU if the run has one, else on the CPU).
+    * ``alternating``: as ``gpu`` with two groups of ``workers``, each stepping half of the
+      envs while the other group's actions are chosen; needs an even ``batch_B``.
+
+    Each worker uses one torch thread.
+    """
+
+    kind: Literal["serial", "cpu", "gpu", "alternating"] = Field(
+        "serial", description="How environments are stepped: in this process or in workers."
+    )
     batch_T: int = Field(128, ge=1, le=100_000, description="Time steps per sampler batch.")
     batch_B: int = Field(8, ge=1, le=4096, description="Parallel environment instances.")
     max_decorrelation_steps: int = Field(
         100, ge=0, description="Random-action steps per env at start, to decorrelate envs."
+    )
+    mid_batch_reset: bool = Field(
+        True,
+        description="Reset an env as soon as its episode ends; false: record zeros for the "
+        "rest of the batch and reset between batches (for training on whole sequences).",
+    )
+    workers: int | None = Field(
+        None,
+        ge=1,
+        le=1024,
+        description="Worker processes of the cpu, gpu and alternating samplers (per group for "
+        "alternating); default: one per available core, at most one per env.",
+    )
+    affinity: SamplerAffinitySpec | None = Field(
+        None, description="Cores of the master and workers; default: worked out automatically."
     )
     # rlpyt defaults eval_n_envs to 0, which leaves the eval runner unusable without further
     # settings; a small eval pool is the useful default here.
@@ -145,6 +202,24 @@ class SamplerSpec(_Section):
         20, ge=1, description="Stop evaluating once this many episodes have completed."
     )
 
+    @model_validator(mode="after")
+    def _workers_fit(self) -> SamplerSpec:
+        groups = 2 if self.kind == "alternating" else 1
+        if self.batch_B % groups:
+            raise ValueError(f"sampler kind alternating needs an even batch_B, got {self.batch_B}")
+        layout = self.affinity.workers_cpus if self.affinity else None
+        if layout is not None and self.workers is not None and len(layout) != self.workers:
+            raise ValueError(
+                f"workers is {self.workers} but affinity.workers_cpus lists {len(layout)}"
+            )
+        workers = self.workers if layout is None else len(layout)
+        if self.kind != "serial" and workers is not None and workers > self.batch_B // groups:
+            raise ValueError(
+                f"{workers} workers{' per group' if groups > 1 else ''} but only "
+                f"{self.batch_B // groups} envs for them (batch_B {self.batch_B})"
+            )
+        return self
+
 
 class RunnerSpec(_Section):
     kind: Literal["minibatch", "minibatch_eval"] = Field(
@@ -155,6 +230,16 @@ class RunnerSpec(_Section):
     log_interval_steps: int = Field(10_000, ge=1, description="Steps between metric rows.")
     log_traj_window: int = Field(
         100, ge=1, description="Completed training episodes averaged into return_mean."
+    )
+    # rlpyt snapshots at every log row; so does the default here: a killed run then loses at
+    # most one log interval, and a checkpoint of a small model costs milliseconds.
+    checkpoint_interval_steps: int | None = Field(
+        None, ge=1, description="Steps between checkpoints (checkpoint.pt, read by --resume); "
+        "default: log_interval_steps. The last iteration is always checkpointed."
+    )
+    checkpoint_keep_interval_steps: int | None = Field(
+        None, ge=1, description="Also keep a copy every this many steps under checkpoints/; "
+        "default: keep only the last."
     )
 
 

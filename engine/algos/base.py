@@ -44,3 +44,16 @@ class BaseAlgorithm(ABC):
     @abstractmethod
     def load_optim_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         """Restore what ``optim_state_dict`` returned."""
+
+    def state_dict(self, include_replay: bool = False) -> dict[str, Any]:
+        """The algorithm's part of a checkpoint: optimiser state and update counter.
+
+        Schedules are functions of the iteration, which the runner's counters restore.
+        ``include_replay``: algorithms with a replay buffer add it here (none exists yet).
+        """
+        return {"optimizer": self.optim_state_dict(), "update_counter": self.update_counter}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore what ``state_dict`` returned, after ``initialize``."""
+        self.load_optim_state_dict(state["optimizer"])
+        self.update_counter = state["update_counter"]

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections import namedtuple
+from collections.abc import Mapping
 from typing import Any
 
 import gymnasium
 import numpy as np
+
+from engine.envs.spaces import Composite
 
 EnvStep = namedtuple("EnvStep", ["observation", "reward", "done", "env_info"])
 EnvSpaces = namedtuple("EnvSpaces", ["observation", "action"])
@@ -24,7 +27,8 @@ EnvSpaces = namedtuple("EnvSpaces", ["observation", "action"])
 class Env(ABC):
     """Base class of every environment the engine runs.
 
-    Spaces are gymnasium spaces (``Discrete`` and ``Box`` for now).
+    Spaces are gymnasium leaf spaces, or ``Composite`` spaces of namedarraytuple values
+    (``engine.envs.spaces``).
     """
 
     observation_space: gymnasium.Space
@@ -54,11 +58,25 @@ class Env(ABC):
     def close(self) -> None:
         """Release the environment's resources."""
 
+    def state_dict(self) -> dict[str, Any]:
+        """What a checkpoint needs to continue this environment where it is: mid-episode
+        state and random number generators."""
+        raise NotImplementedError(f"{type(self).__name__} cannot be checkpointed yet")
 
-def null_value(space: gymnasium.Space) -> np.ndarray:
-    """The blank value of a space (``prev_action`` before any action): Discrete start, Box zeros."""
-    if isinstance(space, gymnasium.spaces.Discrete):
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore what ``state_dict`` returned."""
+        raise NotImplementedError(f"{type(self).__name__} cannot be checkpointed yet")
+
+
+def null_value(space: gymnasium.Space) -> Any:
+    """The blank value of a space (``prev_action`` before any action).
+
+    The lowest value of discrete spaces, zeros otherwise; a namedarraytuple for ``Composite``.
+    """
+    if isinstance(space, Composite):
+        return space.NamedArrayTupleCls(*(null_value(s) for s in space.spaces))
+    if isinstance(space, (gymnasium.spaces.Discrete, gymnasium.spaces.MultiDiscrete)):
         return np.asarray(space.start, dtype=space.dtype)
-    if isinstance(space, gymnasium.spaces.Box):
+    if isinstance(space, (gymnasium.spaces.Box, gymnasium.spaces.MultiBinary)):
         return np.zeros(space.shape, dtype=space.dtype)
-    raise NotImplementedError(f"no null value for {type(space).__name__} spaces yet")
+    raise NotImplementedError(f"no null value for {type(space).__name__} spaces")

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+import pickle
+from collections.abc import Mapping
 from typing import Any
 
 import gymnasium
-import numpy as np
 
 from engine.envs.base import Env, EnvStep
+from engine.envs.spaces import GymSpaceWrapper
 from engine.spec import ensure_env_registered
 from engine.utils.collections import namedarraytuple
 
 EnvInfo = namedarraytuple("EnvInfo", ["timeout", "traj_done"])
-
-_SUPPORTED_SPACES = (gymnasium.spaces.Discrete, gymnasium.spaces.Box)
 
 
 class GymEnvWrapper(Env):
@@ -23,43 +23,57 @@ class GymEnvWrapper(Env):
       (a time-limit cut, after which the value is not zero); ``env_info.traj_done = done``.
     * gymnasium's info dict is dropped: ``env_info`` must hold the same numeric fields at every
       step, and gymnasium infos change keys from step to step (e.g. ``final_info``, ``lives``).
-    * float64 Box observations become float32 (the dtype of the models and sample buffers).
+    * Spaces go through ``GymSpaceWrapper``: float64 becomes float32, ``Dict`` and ``Tuple``
+      observations become namedarraytuples, ``Box`` actions are clipped to their bounds.
     * ``seed(s)`` seeds the action space now and the environment at the next ``reset``, since
       gymnasium only seeds through ``reset(seed=...)``.
     """
 
     def __init__(self, env: gymnasium.Env) -> None:
-        for name, space in (("observation", env.observation_space), ("action", env.action_space)):
-            if not isinstance(space, _SUPPORTED_SPACES):
-                raise NotImplementedError(
-                    f"{name} space {space} is not supported yet (Discrete and Box are)"
-                )
         self.env = env
-        space = env.observation_space
-        self._obs_to_float32 = isinstance(space, gymnasium.spaces.Box) and space.dtype == np.float64
-        if self._obs_to_float32:
-            space = gymnasium.spaces.Box(
-                space.low.astype(np.float32), space.high.astype(np.float32), dtype=np.float32
-            )
-        self.observation_space = space
-        self.action_space = env.action_space
+        self._observation = GymSpaceWrapper(env.observation_space, "Observation")
+        self._action = GymSpaceWrapper(env.action_space, "Action")
+        self.observation_space = self._observation.space
+        self.action_space = self._action.space
         self._pending_seed: int | None = None
 
     def step(self, action: Any) -> EnvStep:
-        observation, reward, terminated, truncated, _ = self.env.step(action)
-        if self._obs_to_float32:
-            observation = observation.astype(np.float32)
+        observation, reward, terminated, truncated, _ = self.env.step(self._action.revert(action))
         done = bool(terminated or truncated)
-        return EnvStep(observation, reward, done, EnvInfo(bool(truncated) and not terminated, done))
+        return EnvStep(
+            self._observation.convert(observation),
+            reward,
+            done,
+            EnvInfo(bool(truncated) and not terminated, done),
+        )
 
     def reset(self) -> Any:
         observation, _ = self.env.reset(seed=self._pending_seed)
         self._pending_seed = None
-        return observation.astype(np.float32) if self._obs_to_float32 else observation
+        return self._observation.convert(observation)
 
     def seed(self, seed: int) -> None:
         self._pending_seed = seed
         self.action_space.seed(seed)
+
+    def state_dict(self) -> dict[str, Any]:
+        """The gymnasium env and the action space (with its RNG), pickled whole.
+
+        Exact for environments whose pickle holds their state (classic control, toy text).
+        ``EzPickle`` environments (MuJoCo, Box2D) pickle only their constructor arguments and
+        come back freshly built: a resumed run continues, but not exactly.
+        """
+        return {
+            "env": pickle.dumps(self.env),
+            "action_space": pickle.dumps(self.action_space),
+            "pending_seed": self._pending_seed,
+        }
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        self.env.close()
+        self.env = pickle.loads(state["env"])
+        self.action_space = self._action.space = pickle.loads(state["action_space"])
+        self._pending_seed = state["pending_seed"]
 
     @property
     def horizon(self) -> int | None:
@@ -70,7 +84,22 @@ class GymEnvWrapper(Env):
         self.env.close()
 
 
-def make(env_id: str, **kwargs: Any) -> GymEnvWrapper:
-    """``gymnasium.make(env_id, **kwargs)`` wrapped as an ``Env``; ALE/ and module:Name ids work."""
+def is_atari(env_id: str) -> bool:
+    """Whether ``make`` builds an ``AtariEnv`` for ``env_id``."""
+    return env_id.startswith("ALE/")
+
+
+def make(env_id: str, **kwargs: Any) -> Env:
+    """The env factory: any ``gymnasium.make`` id, ``module:Name`` ids included, as an ``Env``.
+
+    ``ALE/`` ids get ``AtariEnv`` (its preprocessing and ``kwargs``); others are
+    ``gymnasium.make(env_id, **kwargs)`` behind ``GymEnvWrapper``.
+    """
     ensure_env_registered(env_id)
+    if is_atari(env_id):
+        # Imported here: atari.py imports the samplers' TrajInfo, and the samplers this package.
+        from engine.envs.atari import AtariEnv
+
+        return AtariEnv(env_id, **kwargs)
     return GymEnvWrapper(gymnasium.make(env_id, **kwargs))
+

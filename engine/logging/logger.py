@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from engine.logging.sinks import Sink
 
@@ -31,6 +32,15 @@ class Logger:
         wall_time = self.wall_time
         for sink in self.sinks:
             sink.write(int(step), wall_time, row)
+
+    def state_dict(self) -> dict[str, Any]:
+        """Wall time and last values, so that a resumed run's rows continue the curve."""
+        return {"wall_time": self.wall_time, "latest": dict(self.latest)}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        # Wall time resumes from the checkpoint's: time spent dead does not count.
+        self._start = time.perf_counter() - state["wall_time"]
+        self.latest = dict(state["latest"])
 
     def close(self) -> None:
         for sink in self.sinks:

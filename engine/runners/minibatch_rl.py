@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 import time
+import warnings
 from collections import deque
 from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
 import torch
 
 from engine.agents.base import BaseAgent
 from engine.algos.base import BaseAlgorithm
+from engine.checkpoint import CHECKPOINT_VERSION, Checkpoint, Counters, save_checkpoint
 from engine.logging.logger import Logger
 from engine.runners.base import BaseRunner
 from engine.samplers.base import BaseSampler
 from engine.samplers.collections import TrajInfo
-from engine.utils.seed import set_seed
+from engine.utils.seed import get_rng_state, set_rng_state, set_seed
 
 # TrajInfo fields whose logged names differ from their snake_case form.
 _TRAJ_KEYS = {"Return": "return", "Length": "episode_length"}
@@ -50,6 +54,11 @@ class MinibatchRl(BaseRunner):
     count after the first iteration to reach each multiple of ``log_interval_steps``, and after
     the last: online performance over the last ``log_traj_window`` completed training
     trajectories, throughput, and the mean of the algorithm's diagnostics since the last row.
+
+    With a ``checkpoint_dir``, the state after each iteration that reaches a multiple of
+    ``checkpoint_interval_steps`` (default: ``log_interval_steps``), and after the last, goes
+    to ``checkpoint_dir/checkpoint.pt`` (``engine.checkpoint``); ``train(checkpoint)`` continues
+    from one. A copy is kept every ``checkpoint_keep_interval_steps``, if given.
     """
 
     def __init__(
@@ -63,6 +72,9 @@ class MinibatchRl(BaseRunner):
         log_interval_steps: int = 100_000,
         log_traj_window: int = 100,
         device: torch.device | str = "cpu",
+        checkpoint_dir: str | Path | None = None,
+        checkpoint_interval_steps: int | None = None,
+        checkpoint_keep_interval_steps: int | None = None,
     ) -> None:
         self.algo = algo
         self.agent = agent
@@ -73,9 +85,15 @@ class MinibatchRl(BaseRunner):
         self.log_interval_steps = int(log_interval_steps)
         self.log_traj_window = log_traj_window
         self.device = torch.device(device)
+        self.checkpoint_dir = None if checkpoint_dir is None else Path(checkpoint_dir)
+        self.checkpoint_interval_steps = int(checkpoint_interval_steps or log_interval_steps)
+        self.checkpoint_keep_interval_steps = checkpoint_keep_interval_steps
 
-    def startup(self) -> int:
-        """Seed, build the sampler's envs and the agent's model, the optimiser; return n_itr."""
+    def startup(self, checkpoint: Checkpoint | None = None) -> int:
+        """Seed, build the sampler's envs and the agent's model, the optimiser; return n_itr.
+
+        With a ``checkpoint``, then restore its state (see ``load_state_dict``).
+        """
         set_seed(self.seed)
         examples = self.sampler.initialize(
             self.agent,
@@ -85,7 +103,7 @@ class MinibatchRl(BaseRunner):
         )
         self.agent.to_device(self.device)
         self.itr_batch_size = self.sampler.batch_size
-        n_itr = math.ceil(self.n_steps / self.itr_batch_size)
+        self.n_itr = n_itr = math.ceil(self.n_steps / self.itr_batch_size)
         self.algo.initialize(
             self.agent, n_itr, self.sampler.batch_spec, self.sampler.mid_batch_reset, examples
         )
@@ -93,12 +111,20 @@ class MinibatchRl(BaseRunner):
         self._cum_completed_trajs = 0
         self._opt_infos: dict[str, list[float]] = {}
         self._last_log = (time.perf_counter(), 0, self.algo.update_counter)  # time, steps, updates
+        if checkpoint is not None:
+            self.load_state_dict(checkpoint)
         return n_itr
 
-    def train(self) -> dict[str, float]:
-        n_itr = self.startup()
+    def train(self, checkpoint: Checkpoint | None = None) -> dict[str, float]:
+        """Run the experiment, or continue it after the iteration ``checkpoint`` was taken at.
+
+        A run resumed with the same seed produces the values the uninterrupted run would have
+        (serial sampler, classic-control environments; see ``engine.checkpoint``).
+        """
+        n_itr = self.startup(checkpoint)
+        start_itr = 0 if checkpoint is None else checkpoint["counters"]["itr"] + 1
         try:
-            for itr in range(n_itr):
+            for itr in range(start_itr, n_itr):
                 self.agent.sample_mode(itr)
                 samples, traj_infos = self.sampler.obtain_samples(itr)
                 self.agent.train_mode(itr)
@@ -106,6 +132,8 @@ class MinibatchRl(BaseRunner):
                 self.store_diagnostics(traj_infos, opt_info)
                 if self.log_due(itr) or itr == n_itr - 1:
                     self.log_diagnostics(itr)
+                if self.steps_cross(itr, self.checkpoint_interval_steps) or itr == n_itr - 1:
+                    self.save_itr_snapshot(itr)
         finally:
             self.shutdown()
         return {
@@ -116,8 +144,79 @@ class MinibatchRl(BaseRunner):
 
     def log_due(self, itr: int) -> bool:
         """Whether iteration ``itr`` reaches a new multiple of ``log_interval_steps``."""
-        interval, batch = self.log_interval_steps, self.itr_batch_size
+        return self.steps_cross(itr, self.log_interval_steps)
+
+    def steps_cross(self, itr: int, interval: int) -> bool:
+        """Whether iteration ``itr`` reaches a new multiple of ``interval`` env steps."""
+        batch = self.itr_batch_size
         return (itr + 1) * batch // interval > itr * batch // interval
+
+    def save_itr_snapshot(self, itr: int) -> None:
+        """Write the checkpoint after iteration ``itr`` if the runner has a ``checkpoint_dir``
+        (rlpyt's name).
+
+        A part that cannot give its state (an environment or sampler without ``state_dict``)
+        turns checkpoints off for the run, with a warning: training matters more than resume.
+        """
+        if self.checkpoint_dir is None:
+            return
+        try:
+            checkpoint = self.state_dict(itr)
+        except NotImplementedError as exc:
+            warnings.warn(f"checkpoints are off for this run: {exc}", stacklevel=2)
+            self.checkpoint_dir = None
+            return
+        keep = self.checkpoint_keep_interval_steps
+        save_checkpoint(
+            checkpoint, self.checkpoint_dir, keep=keep is not None and self.steps_cross(itr, keep)
+        )
+
+    def state_dict(self, itr: int) -> Checkpoint:
+        """The checkpoint after iteration ``itr`` (format: ``engine.checkpoint``).
+
+        Parts reference live tensors and arrays, as torch's state dicts do: save it at once.
+        """
+        _, last_log_steps, last_log_updates = self._last_log
+        return Checkpoint(
+            version=CHECKPOINT_VERSION,
+            counters=Counters(
+                itr=itr,
+                cum_steps=(itr + 1) * self.itr_batch_size,
+                cum_completed_trajs=self._cum_completed_trajs,
+                cum_updates=self.algo.update_counter,
+            ),
+            run=dict(
+                seed=self.seed,
+                n_itr=self.n_itr,
+                batch_size=self.itr_batch_size,
+                traj_window=list(self._traj_infos),
+                opt_infos=self._opt_infos,
+                last_log=(last_log_steps, last_log_updates),
+            ),
+            agent=self.agent.state_dict(),
+            # An exact resume needs the replay buffer too; algorithms without one ignore this.
+            algo=self.algo.state_dict(include_replay=True),
+            sampler=self.sampler.state_dict(),
+            logger=self.logger.state_dict(),
+            rng=get_rng_state(),
+        )
+
+    def load_state_dict(self, checkpoint: Checkpoint) -> None:
+        """Restore a checkpoint of the same run (seed, length and batch size are checked)."""
+        run = checkpoint["run"]
+        expected = dict(seed=self.seed, n_itr=self.n_itr, batch_size=self.itr_batch_size)
+        found = {key: run[key] for key in expected}
+        if found != expected:
+            raise ValueError(f"the checkpoint is of another run: {found}, expected {expected}")
+        self.agent.load_state_dict(checkpoint["agent"])
+        self.algo.load_state_dict(checkpoint["algo"])
+        self.sampler.load_state_dict(checkpoint["sampler"])
+        self.logger.load_state_dict(checkpoint["logger"])
+        set_rng_state(checkpoint["rng"])
+        self._traj_infos.extend(copy.deepcopy(run["traj_window"]))
+        self._cum_completed_trajs = checkpoint["counters"]["cum_completed_trajs"]
+        self._opt_infos = copy.deepcopy(run["opt_infos"])
+        self._last_log = (time.perf_counter(), *run["last_log"])
 
     def shutdown(self) -> None:
         self.sampler.shutdown()
@@ -153,10 +252,11 @@ class MinibatchRlEval(MinibatchRl):
     """``MinibatchRl`` plus offline evaluation (``sampler.evaluate_agent``) at the start and at
     every log row, logged as ``eval_return_mean`` etc. and ``eval_episodes``."""
 
-    def startup(self) -> int:
-        n_itr = super().startup()
-        self.logger.log(0, self.evaluate(0))
-        self._last_log = (time.perf_counter(), 0, self.algo.update_counter)
+    def startup(self, checkpoint: Checkpoint | None = None) -> int:
+        n_itr = super().startup(checkpoint)
+        if checkpoint is None:  # a resumed run logged its step-0 evaluation before
+            self.logger.log(0, self.evaluate(0))
+            self._last_log = (time.perf_counter(), 0, self.algo.update_counter)
         return n_itr
 
     def diagnostics(self, itr: int) -> dict[str, float]:

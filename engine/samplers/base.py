@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from engine.agents.base import BaseAgent
 from engine.envs.base import Env
 from engine.samplers.collections import BatchSpec, Samples, TrajInfo
-from engine.samplers.collectors import BaseCollector
+from engine.samplers.collectors import BaseCollector, ResetCollector
 
 # Eval env j gets seed + EVAL_SEED_OFFSET + j, far from the training envs' seed + b, so training
 # and evaluation never replay the same episode starts.
@@ -20,8 +21,11 @@ class BaseSampler(ABC):
     """Produces ``[batch_T, batch_B]`` training batches and evaluation trajectories.
 
     ``EnvCls(**env_kwargs)`` builds one environment (``eval_env_kwargs`` for evaluation
-    environments, defaulting to ``env_kwargs``). ``eval_max_steps`` is the step budget of one
-    evaluation over all ``eval_n_envs`` environments.
+    environments, defaulting to ``env_kwargs``). ``CollectorCls`` is the env side of training
+    (``ResetCollector`` or ``WaitResetCollector``), whichever process runs it. Env ``b`` is
+    seeded with ``seed + b`` and takes ``decorrelation_steps(B, max_decorrelation_steps,
+    seed)[b]`` random steps at start in every sampler. ``eval_max_steps`` is the step budget of
+    one evaluation over all ``eval_n_envs`` environments.
     """
 
     def __init__(
@@ -30,7 +34,7 @@ class BaseSampler(ABC):
         env_kwargs: Mapping[str, Any],
         batch_T: int,
         batch_B: int,
-        CollectorCls: type[BaseCollector],
+        CollectorCls: type[BaseCollector] = ResetCollector,
         max_decorrelation_steps: int = 100,
         TrajInfoCls: type[TrajInfo] = TrajInfo,
         eval_n_envs: int = 0,
@@ -77,9 +81,28 @@ class BaseSampler(ABC):
     def evaluate_agent(self, itr: int) -> list[TrajInfo]:
         """Run offline evaluation; return its completed trajectories."""
 
+    def state_dict(self) -> dict[str, Any]:
+        """Environment and collector state, for checkpoints (see ``SerialSampler``)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot be checkpointed yet")
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore what ``state_dict`` returned into an initialized sampler."""
+        raise NotImplementedError(f"{type(self).__name__} cannot be checkpointed yet")
+
     def shutdown(self) -> None:
         """Close environments and stop workers."""
 
     @property
     def batch_size(self) -> int:
         return self.batch_spec.size
+
+    @property
+    def eval_max_T(self) -> int:
+        """Steps of one evaluation per eval env: the ``eval_max_steps`` budget shared out."""
+        return max(1, self.eval_max_steps // self.eval_n_envs)
+
+    def traj_info_factory(
+        self, traj_info_kwargs: Mapping[str, Any] | None
+    ) -> Callable[[], TrajInfo]:
+        """``TrajInfoCls`` with the runner's arguments bound (picklable, for workers)."""
+        return partial(self.TrajInfoCls, **(traj_info_kwargs or {}))

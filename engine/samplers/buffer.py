@@ -8,7 +8,7 @@ import numpy as np
 
 from engine.agents.base import AgentInputs, BaseAgent
 from engine.envs.base import Env
-from engine.samplers.collections import AgentSamples, BatchSpec, EnvSamples, Samples
+from engine.samplers.collections import AgentSamples, BatchSpec, EnvSamples, Samples, StepBuffer
 from engine.utils.buffer import buffer_from_example, torchify_buffer
 
 
@@ -37,32 +37,66 @@ def get_example_outputs(agent: BaseAgent, env: Env) -> dict[str, Any]:
 
 
 def build_samples_buffer(
-    agent: BaseAgent, env: Env, batch_spec: BatchSpec, bootstrap_value: bool = False
+    agent: BaseAgent,
+    env: Env,
+    batch_spec: BatchSpec,
+    bootstrap_value: bool = False,
+    share_memory: bool = False,
 ) -> tuple[Samples, Samples, dict[str, Any]]:
     """Allocate the samples buffer; return ``(samples_pyt, samples_np, examples)``.
 
-    ``samples_pyt`` and ``samples_np`` are torch and numpy views of the same memory.
-    ``prev_action`` and ``prev_reward`` are views into one ``[T + 1, B]`` array each, shifted by
-    one step from ``action`` and ``reward``: writing ``action[t]`` fills ``prev_action[t + 1]``.
+    ``samples_pyt`` and ``samples_np`` are torch and numpy views of the same memory (shared
+    memory with ``share_memory``). ``prev_action`` and ``prev_reward`` are views into one
+    ``[T + 1, B]`` array each, shifted by one step from ``action`` and ``reward``: writing
+    ``action[t]`` fills ``prev_action[t + 1]``.
     """
     examples = get_example_outputs(agent, env)
     T, B = batch_spec
-    all_action = buffer_from_example(examples["action"], (T + 1, B))
-    all_reward = buffer_from_example(examples["reward"], (T + 1, B))
+
+    def alloc(example: Any, leading_dims: int | tuple[int, ...]) -> Any:
+        return buffer_from_example(example, leading_dims, share_memory)
+
+    all_action = alloc(examples["action"], (T + 1, B))
+    all_reward = alloc(examples["reward"], (T + 1, B))
     agent_buffer = AgentSamples(
         action=all_action[1:],
         prev_action=all_action[:-1],
-        agent_info=buffer_from_example(examples["agent_info"], (T, B)),
-        bootstrap_value=(
-            buffer_from_example(examples["agent_info"].value, B) if bootstrap_value else None
-        ),
+        agent_info=alloc(examples["agent_info"], (T, B)),
+        bootstrap_value=alloc(examples["agent_info"].value, B) if bootstrap_value else None,
     )
     env_buffer = EnvSamples(
-        observation=buffer_from_example(examples["observation"], (T, B)),
+        observation=alloc(examples["observation"], (T, B)),
         reward=all_reward[1:],
         prev_reward=all_reward[:-1],
-        done=buffer_from_example(examples["done"], (T, B)),
-        env_info=buffer_from_example(examples["env_info"], (T, B)),
+        done=alloc(examples["done"], (T, B)),
+        env_info=alloc(examples["env_info"], (T, B)),
     )
     samples_np = Samples(agent=agent_buffer, env=env_buffer)
     return torchify_buffer(samples_np), samples_np, examples
+
+
+def build_step_buffer(
+    examples: dict[str, Any], B: int, share_memory: bool = False
+) -> StepBuffer:
+    """The numpy ``StepBuffer`` ``[B, ...]`` the env and agent sides exchange each step."""
+    return StepBuffer(
+        *(
+            buffer_from_example(examples[field], B, share_memory)
+            for field in ("observation", "action", "reward", "done")
+        )
+    )
+
+
+def slice_samples(samples: Samples, envs: slice) -> Samples:
+    """Views of the ``envs`` columns of a samples buffer (``[T, envs]``, bootstrap ``[envs]``)."""
+    agent = samples.agent
+    bootstrap_value = agent.bootstrap_value
+    return Samples(
+        agent=AgentSamples(
+            action=agent.action[:, envs],
+            prev_action=agent.prev_action[:, envs],
+            agent_info=agent.agent_info[:, envs],
+            bootstrap_value=None if bootstrap_value is None else bootstrap_value[envs],
+        ),
+        env=samples.env[:, envs],
+    )

@@ -17,6 +17,10 @@ AgentSamples = namedarraytuple(
 EnvSamples = namedarraytuple(
     "EnvSamples", ["observation", "reward", "prev_reward", "done", "env_info"]
 )
+# What the env side and the agent side of a sampler exchange each step, [B, ...]: the
+# observation to act on, the last action and reward (the agent's prev_action and prev_reward
+# inputs; action is then overwritten with the new one) and the last done.
+StepBuffer = namedarraytuple("StepBuffer", ["observation", "action", "reward", "done"])
 
 
 class BatchSpec(namedtuple("BatchSpec", ["T", "B"])):

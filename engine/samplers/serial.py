@@ -2,26 +2,54 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from functools import partial
+import copy
+from collections.abc import Mapping, Sequence
 from typing import Any
-
-import numpy as np
 
 from engine.agents.base import BaseAgent
 from engine.envs.base import Env
 from engine.samplers.base import EVAL_SEED_OFFSET, BaseSampler
-from engine.samplers.buffer import build_samples_buffer
+from engine.samplers.buffer import build_samples_buffer, build_step_buffer
 from engine.samplers.collections import Samples, TrajInfo
-from engine.samplers.collectors import ResetCollector, SerialEvalCollector
+from engine.samplers.collectors import (
+    ActionServer,
+    BaseCollector,
+    EvalCollector,
+    collect_batch,
+    collect_evaluation,
+    decorrelation_steps,
+)
+
+
+def collector_state(
+    collector: BaseCollector, envs: Sequence[Env], eval_envs: Sequence[Env]
+) -> dict[str, Any]:
+    """The checkpoint state of one process's envs and training collector."""
+    return {
+        "envs": [env.state_dict() for env in envs],
+        "eval_envs": [env.state_dict() for env in eval_envs],
+        **collector.state_dict(),
+    }
+
+
+def load_collector_state(
+    collector: BaseCollector,
+    envs: Sequence[Env],
+    eval_envs: Sequence[Env],
+    state: Mapping[str, Any],
+) -> None:
+    """Restore what ``collector_state`` returned."""
+    for env, env_state in zip(
+        [*envs, *eval_envs], [*state["envs"], *state["eval_envs"]], strict=True
+    ):
+        env.load_state_dict(env_state)
+    # Copies: the collector writes into its state, which must not alias the checkpoint.
+    collector.load_state_dict(copy.deepcopy(dict(state)))
 
 
 class SerialSampler(BaseSampler):
     """All ``batch_B`` environments and the agent in one process: simple, debuggable, and the
     fastest choice for cheap environments and small models."""
-
-    def __init__(self, *args: Any, CollectorCls: type = ResetCollector, **kwargs: Any) -> None:
-        super().__init__(*args, CollectorCls=CollectorCls, **kwargs)
 
     def initialize(
         self,
@@ -38,38 +66,41 @@ class SerialSampler(BaseSampler):
         )
         for b, env in enumerate(envs):
             env.seed(seed + b)
-        TrajInfoCls = partial(self.TrajInfoCls, **(traj_info_kwargs or {}))
-        self.collector = self.CollectorCls(
-            envs, agent, self.samples_np, self.batch_spec.T, TrajInfoCls
-        )
-        self._agent_inputs, self._traj_infos = self.collector.start_envs(
-            self.max_decorrelation_steps, np.random.default_rng(seed)
-        )
+        TrajInfoCls = self.traj_info_factory(traj_info_kwargs)
+        step_np = build_step_buffer(examples, B)
+        self.collector = self.CollectorCls(envs, step_np, self.samples_np.env, TrajInfoCls)
+        self.server = ActionServer(agent, step_np, self.samples_np.agent, self.mid_batch_reset)
+        self.collector.start_envs(decorrelation_steps(B, self.max_decorrelation_steps, seed))
         self.envs = envs
         self.eval_envs: list[Env] = []
         if self.eval_n_envs > 0:
             self.eval_envs = [self.EnvCls(**self.eval_env_kwargs) for _ in range(self.eval_n_envs)]
             for j, env in enumerate(self.eval_envs):
                 env.seed(seed + EVAL_SEED_OFFSET + j)
-            self.eval_collector = SerialEvalCollector(
-                self.eval_envs,
-                agent,
-                TrajInfoCls,
-                max_T=max(1, self.eval_max_steps // self.eval_n_envs),
-                max_trajectories=self.eval_max_trajectories,
+            eval_step_np = build_step_buffer(examples, self.eval_n_envs)
+            self.eval_collector = EvalCollector(
+                self.eval_envs, eval_step_np, TrajInfoCls, self.eval_max_trajectories
             )
+            self.eval_server = ActionServer(agent, eval_step_np)
         return examples
 
     def obtain_samples(self, itr: int) -> tuple[Samples, list[TrajInfo]]:
-        self._agent_inputs, self._traj_infos, completed_infos = self.collector.collect_batch(
-            self._agent_inputs, self._traj_infos, itr
-        )
-        return self.samples_pyt, completed_infos
+        return self.samples_pyt, collect_batch(self.collector, self.server)
 
     def evaluate_agent(self, itr: int) -> list[TrajInfo]:
         if not self.eval_envs:
             raise RuntimeError("evaluate_agent needs eval_n_envs >= 1")
-        return self.eval_collector.collect_evaluation(itr)
+        return collect_evaluation(self.eval_collector, self.eval_server, self.eval_max_T)
+
+    def state_dict(self) -> dict[str, Any]:
+        """Environments (training and eval) and the collector's place: the step buffer the
+        next batch starts from and each env's running trajectory record. Like torch's, the
+        result references live objects: serialise it before sampling again."""
+        return collector_state(self.collector, self.envs, self.eval_envs)
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore what ``state_dict`` returned into an initialized sampler of the same shape."""
+        load_collector_state(self.collector, self.envs, self.eval_envs, state)
 
     def shutdown(self) -> None:
         for env in self.envs + self.eval_envs:

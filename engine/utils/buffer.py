@@ -2,6 +2,14 @@
 
 The environment side works in numpy, the agent side in torch; ``torchify_buffer`` and
 ``numpify_buffer`` convert between the two without copying, so one allocation serves both.
+
+Shared memory (``share_memory=True``): every array is the numpy view of a torch tensor in shared
+memory (torch's ``share_memory_``; with the default ``file_descriptor`` strategy the segment is
+unlinked from ``/dev/shm`` as soon as it exists, so nothing leaks even when a process is
+killed). To hand such a buffer to a spawned process, pass its torch view (``torchify_buffer``):
+torch pickles a shared tensor as a handle to the same memory (under ``spawn`` and
+``forkserver``), and ``numpify_buffer`` on the other side gives numpy views of it again. A numpy
+array would pickle as a copy.
 """
 
 from __future__ import annotations
@@ -25,29 +33,56 @@ def _map(fn: Callable[[Any], Any], buffer: Any) -> Any:
     return fn(buffer)
 
 
-def buffer_from_example(example: Any, leading_dims: int | tuple[int, ...]) -> Any:
+def buffer_from_example(
+    example: Any, leading_dims: int | tuple[int, ...], share_memory: bool = False
+) -> Any:
     """Zero arrays shaped ``[*leading_dims, *example.shape]`` with the example's dtypes.
 
     Namedtuples become namedarraytuples of the same name and fields, so the result can be
     indexed like one array. Python scalars take numpy's default dtype (``float`` -> float64);
-    convert the example first where a narrower dtype is wanted.
+    convert the example first where a narrower dtype is wanted. ``share_memory``: allocate
+    in shared memory (see the module docstring for passing it to another process).
     """
     if example is None:
         return None
     if is_namedtuple(example):
         buffer_type = namedarraytuple_like(example)
-        return buffer_type(*(buffer_from_example(v, leading_dims) for v in example))
+        return buffer_type(*(buffer_from_example(v, leading_dims, share_memory) for v in example))
     np_example = np.asarray(example)
     if np_example.dtype == object:
         raise TypeError(f"cannot build a buffer from an object-dtype example: {example!r}")
     if isinstance(leading_dims, int):
         leading_dims = (leading_dims,)
-    return np.zeros(tuple(leading_dims) + np_example.shape, dtype=np_example.dtype)
+    shape = tuple(leading_dims) + np_example.shape
+    if not share_memory:
+        return np.zeros(shape, dtype=np_example.dtype)
+    # torch.from_numpy maps the numpy dtype to torch's (it rejects the few torch lacks).
+    dtype = torch.from_numpy(np.zeros(0, dtype=np_example.dtype)).dtype
+    return torch.zeros(shape, dtype=dtype).share_memory_().numpy()
+
+
+def _as_tensor(array: np.ndarray) -> torch.Tensor:
+    """A tensor over the memory of ``array``; a view of the shared tensor it came from, if any.
+
+    ``torch.from_numpy`` would do within one process, but its storage is not torch's shared
+    one: pickled to another process, it would be copied into new shared memory instead of
+    being passed by handle.
+    """
+    owner: Any = array
+    while isinstance(owner, np.ndarray) and owner.base is not None:
+        owner = owner.base
+    if not (isinstance(owner, torch.Tensor) and owner.is_shared()):
+        return torch.from_numpy(array)
+    itemsize = array.itemsize
+    offset = (array.__array_interface__["data"][0] - owner.data_ptr()) // itemsize
+    return owner.as_strided(
+        array.shape, [s // itemsize for s in array.strides], owner.storage_offset() + offset
+    )
 
 
 def torchify_buffer(buffer: Any) -> Any:
     """Torch tensors sharing memory with the numpy arrays of ``buffer`` (other leaves unchanged)."""
-    return _map(lambda b: torch.from_numpy(b) if isinstance(b, np.ndarray) else b, buffer)
+    return _map(lambda b: _as_tensor(b) if isinstance(b, np.ndarray) else b, buffer)
 
 
 def numpify_buffer(buffer: Any) -> Any:

@@ -41,7 +41,7 @@ def test_catalog_describes_what_the_form_offers(client: TestClient) -> None:
     assert ppo["family"] == "policy_gradient"
     assert ppo["defaults"]["discount"] == 0.99
     assert "learning_rate" in ppo["params_schema"]["properties"]
-    assert catalog["samplers"] == ["serial"]
+    assert catalog["samplers"] == ["serial", "cpu", "gpu", "alternating"]
     assert catalog["runners"] == ["minibatch", "minibatch_eval"]
     assert {"CartPole-v1", "Acrobot-v1", "MountainCar-v0", "Pendulum-v1"} <= set(
         catalog["environments"]

@@ -95,8 +95,8 @@ def test_make_cartpole_spaces_and_horizon():
 
 
 def test_unsupported_space_is_rejected():
-    class DictEnv(ScriptedEnv):
-        observation_space = gymnasium.spaces.Dict({"a": gymnasium.spaces.Discrete(2)})
+    class TextEnv(ScriptedEnv):
+        observation_space = gymnasium.spaces.Text(8)
 
-    with pytest.raises(NotImplementedError, match="observation space"):
-        GymEnvWrapper(DictEnv())
+    with pytest.raises(NotImplementedError, match="Observation: Text spaces"):
+        GymEnvWrapper(TextEnv())

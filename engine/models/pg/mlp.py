@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import nn
 
 from engine.models.mlp import MlpModel
-from engine.utils.tensor import infer_leading_dims, restore_leading_dims
+from engine.models.observation import flatten_observation, observation_size
+from engine.models.running_mean_std import RunningMeanStd
+from engine.utils.tensor import restore_leading_dims
 
 
 class PgMlpModel(nn.Module):
@@ -18,7 +20,14 @@ class PgMlpModel(nn.Module):
     ``forward(observation [T, B, *obs_shape] | [B, *obs_shape] | [*obs_shape], prev_action,
     prev_reward) -> (pi_logits [..., action_size], value [...])`` with the input's leading dims.
     ``prev_action`` and ``prev_reward`` are part of every model's signature (recurrent models
-    use them) and ignored here.
+    use them) and ignored here. Structured observations (``Composite`` spaces, whose
+    ``observation_shape`` is a namedtuple of shapes) are flattened and concatenated.
+
+    ``normalize_observation`` (rlpyt's ``MujocoFfModel`` option): the flattened observation is
+    standardised by a ``RunningMeanStd`` (``obs_rms``, saved in the state_dict) and clipped to
+    ``[-norm_obs_clip, norm_obs_clip]``. The statistics update in training mode only, from the
+    algorithm's forward passes, so each sample counts once per epoch; sampling and evaluation
+    (eval mode) read them without changing them.
 
     Separate policy and value networks, as in rlpyt's MLP policy-gradient model
     (``MujocoFfModel``): with one shared trunk the value loss, whose targets grow to the scale
@@ -28,14 +37,20 @@ class PgMlpModel(nn.Module):
 
     def __init__(
         self,
-        observation_shape: Sequence[int],
+        observation_shape: Any,
         action_size: int,
         hidden_sizes: Sequence[int] = (64, 64),
         nonlinearity: type[nn.Module] = nn.Tanh,
+        normalize_observation: bool = False,
+        norm_obs_clip: float = 10.0,
+        norm_obs_var_clip: float = 1e-6,
     ) -> None:
         super().__init__()
-        self._obs_ndim = len(observation_shape)
-        input_size = math.prod(observation_shape)
+        self.observation_shape = observation_shape
+        input_size = observation_size(observation_shape)
+        self.obs_rms = RunningMeanStd((input_size,)) if normalize_observation else None
+        self.norm_obs_clip = norm_obs_clip
+        self.norm_obs_var_clip = norm_obs_var_clip
         self.pi = MlpModel(input_size, hidden_sizes, action_size, nonlinearity)
         self.value = MlpModel(input_size, hidden_sizes, 1, nonlinearity)
         # A near-uniform initial policy (the policy-head scaling of CleanRL and SB3): the first
@@ -47,8 +62,11 @@ class PgMlpModel(nn.Module):
     def forward(
         self, observation: torch.Tensor, prev_action: torch.Tensor, prev_reward: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        lead_dim, T, B, _ = infer_leading_dims(observation, self._obs_ndim)
-        x = observation.reshape(T * B, -1)
+        x, lead_dim, T, B = flatten_observation(observation, self.observation_shape)
+        if self.obs_rms is not None:
+            if self.training:
+                self.obs_rms.update(x)
+            x = self.obs_rms.normalize(x, self.norm_obs_clip, self.norm_obs_var_clip)
         pi_logits = self.pi(x)
         value = self.value(x).squeeze(-1)
         return restore_leading_dims((pi_logits, value), lead_dim, T, B)

@@ -523,7 +523,7 @@ export interface components {
             id: string;
             /**
              * Kwargs
-             * @description Keyword arguments passed to gymnasium.make.
+             * @description Keyword arguments passed to gymnasium.make; for ALE/ ids, to the Atari preprocessing (frame_skip, num_img_obs, clip_reward, episodic_lives, fire_on_reset, max_start_noops, repeat_action_probability, horizon) and the rest to gymnasium.make.
              */
             kwargs?: {
                 [key: string]: unknown;
@@ -1187,15 +1187,50 @@ export interface components {
              */
             checkpoint_keep_interval_steps?: number | null;
         };
-        /** SamplerSpec */
+        /**
+         * SamplerAffinitySpec
+         * @description Where the sampler's processes run; anything left out is worked out from the machine.
+         */
+        SamplerAffinitySpec: {
+            /**
+             * Master Cpus
+             * @description Cores of the training (master) process.
+             */
+            master_cpus?: number[] | null;
+            /**
+             * Workers Cpus
+             * @description Cores of each worker, one list per worker (e.g. [[0], [1]]); its length is the number of workers (per group for the alternating sampler).
+             */
+            workers_cpus?: number[][] | null;
+            /**
+             * Set Affinity
+             * @description Pin processes to these cores (otherwise the OS schedules them).
+             * @default false
+             */
+            set_affinity: boolean;
+        };
+        /**
+         * SamplerSpec
+         * @description How environments are stepped.
+         *
+         *     * ``serial``: every env and the agent in the training process.
+         *     * ``cpu``: ``workers`` processes step their share of the ``batch_B`` envs, each choosing
+         *       actions with its own copy of the model (parameters in shared memory, synced every batch).
+         *     * ``gpu``: workers step envs; the training process chooses all actions in one batched
+         *       forward pass (on the GPU if the run has one, else on the CPU).
+         *     * ``alternating``: as ``gpu`` with two groups of ``workers``, each stepping half of the
+         *       envs while the other group's actions are chosen; needs an even ``batch_B``.
+         *
+         *     Each worker uses one torch thread.
+         */
         SamplerSpec: {
             /**
              * Kind
-             * @description How environments are stepped.
+             * @description How environments are stepped: in this process or in workers.
              * @default serial
-             * @constant
+             * @enum {string}
              */
-            kind: "serial";
+            kind: "serial" | "cpu" | "gpu" | "alternating";
             /**
              * Batch T
              * @description Time steps per sampler batch.
@@ -1214,6 +1249,19 @@ export interface components {
              * @default 100
              */
             max_decorrelation_steps: number;
+            /**
+             * Mid Batch Reset
+             * @description Reset an env as soon as its episode ends; false: record zeros for the rest of the batch and reset between batches (for training on whole sequences).
+             * @default true
+             */
+            mid_batch_reset: boolean;
+            /**
+             * Workers
+             * @description Worker processes of the cpu, gpu and alternating samplers (per group for alternating); default: one per available core, at most one per env.
+             */
+            workers?: number | null;
+            /** @description Cores of the master and workers; default: worked out automatically. */
+            affinity?: components["schemas"]["SamplerAffinitySpec"] | null;
             /**
              * Eval N Envs
              * @description Environments for offline evaluation.

@@ -1,0 +1,169 @@
+"""Sampler throughput: env steps per second of each sampler, as a ratio to raw gymnasium.
+
+For each environment the reference is ``gymnasium.vector.SyncVectorEnv`` of plain
+``gymnasium.make(id)`` with the same B and random actions, the physical limit of stepping B envs
+in one process. The samplers step the engine's envs (``engine.envs.gym.make``): for ``ALE/``
+ids that is ``AtariEnv``, whose frame skipping, max-pooling and resizing to 84x84 in numpy cost
+more per step than plain ALE's built-in frame skip (gymnasium's ``AtariPreprocessing`` would be
+the closer reference, but it needs OpenCV, which is not installed). Then every sampler
+(serial, cpu, gpu on this machine's device, alternating) with a random agent, and with the
+default policy network where ``engine.build.build_agent`` has one for the env.
+
+    .venv/bin/python benchmarks/sampler_throughput.py [--seconds 3] [--workers 2]
+
+Timings are wall clock over whole batches after one warm-up batch; on a shared machine, run it
+twice and watch the load average printed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+import gymnasium
+import numpy as np
+import torch
+from torch import nn
+
+from engine.agents.base import AgentStep, BaseAgent
+from engine.build import build_agent
+from engine.envs.gym import make
+from engine.samplers.base import BaseSampler
+from engine.samplers.parallel import AlternatingSampler, CpuSampler, GpuSampler
+from engine.samplers.serial import SerialSampler
+from engine.spec import ExperimentSpec, ensure_env_registered
+from engine.utils.affinity import make_affinity
+from engine.utils.collections import namedarraytuple
+
+# (env id, batch_T, batch_B): B divisible by 2 workers and by the two alternating groups.
+ENVS = [("CartPole-v1", 128, 8), ("ALE/Pong-v5", 32, 8), ("HalfCheetah-v5", 64, 8)]
+RandomInfo = namedarraytuple("RandomInfo", ["value"])
+
+
+class RandomAgent(BaseAgent):
+    """Uniform random actions from the action space, drawn in torch like a policy's."""
+
+    def __call__(self, *inputs: torch.Tensor) -> Any:
+        raise NotImplementedError("a random agent does not train")
+
+    @torch.no_grad()
+    def step(self, observation: Any, prev_action: Any, prev_reward: torch.Tensor) -> AgentStep:
+        space, lead = self.env_spaces.action, tuple(prev_reward.shape)  # [B] or [] (example)
+        if isinstance(space, gymnasium.spaces.Discrete):
+            action = torch.randint(int(space.n), lead)
+        else:
+            low, high = torch.as_tensor(space.low), torch.as_tensor(space.high)
+            action = low + (high - low) * torch.rand((*lead, *space.shape))
+        return AgentStep(action, RandomInfo(value=torch.zeros(lead)))
+
+
+def raw_rate(env_id: str, B: int, seconds: float) -> float:
+    """Steps per second of ``SyncVectorEnv`` with random actions."""
+    ensure_env_registered(env_id)
+
+    envs = gymnasium.vector.SyncVectorEnv([lambda: gymnasium.make(env_id) for _ in range(B)])
+    envs.reset(seed=0)
+    envs.action_space.seed(0)
+    steps, start = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - start) < seconds:
+        for _ in range(50):
+            envs.step(envs.action_space.sample())
+        steps += 50 * B
+    envs.close()
+    return steps / elapsed
+
+
+def sampler_rate(
+    SamplerCls: type[BaseSampler],
+    make_agent: Callable[[], BaseAgent],
+    env_id: str,
+    T: int,
+    B: int,
+    seconds: float,
+    workers: int,
+) -> float:
+    kwargs: dict[str, Any] = {}
+    if SamplerCls is not SerialSampler:
+        kwargs["affinity"] = make_affinity(n_workers=workers)  # per group for alternating
+    sampler = SamplerCls(
+        EnvCls=make, env_kwargs=dict(env_id=env_id), batch_T=T, batch_B=B, **kwargs
+    )
+    agent = make_agent()
+    sampler.initialize(agent, seed=0)
+    try:
+        agent.sample_mode(0)
+        sampler.obtain_samples(0)  # warm-up
+        itr, start = 1, time.perf_counter()
+        while (elapsed := time.perf_counter() - start) < seconds:
+            sampler.obtain_samples(itr)
+            itr += 1
+        return (itr - 1) * T * B / elapsed
+    finally:
+        sampler.shutdown()
+
+
+def policy_agent_factory(env_id: str) -> Callable[[], BaseAgent] | None:
+    """The agent ``python -m engine train`` would build for PPO on ``env_id``, if any."""
+    spec = ExperimentSpec.model_validate({"env": {"id": env_id}, "algo": {"name": "PPO"}})
+    probe = make(env_id)
+    spaces = probe.spaces
+    probe.close()
+    try:
+        build_agent(spec, spaces)
+    except NotImplementedError:
+        return None
+    return lambda: build_agent(spec, spaces)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0, help="timing per measurement")
+    parser.add_argument("--workers", type=int, default=2, help="workers (per group)")
+    parser.add_argument("--envs", nargs="*", default=[e for e, _, _ in ENVS])
+    args = parser.parse_args()
+    torch.set_num_threads(1)  # as python -m engine train does
+    samplers = {
+        "serial": SerialSampler,
+        f"cpu x{args.workers}": CpuSampler,
+        "gpu (master on cpu)" if not torch.cuda.is_available() else "gpu": GpuSampler,
+        f"alternating 2x{args.workers}": AlternatingSampler,
+    }
+    rows = []
+    load_start = os.getloadavg()[0]
+    for env_id, T, B in ENVS:
+        if env_id not in args.envs:
+            continue
+        raw = raw_rate(env_id, B, args.seconds)
+        rows.append((env_id, f"raw SyncVectorEnv B={B}", "random", raw, 1.0))
+        print(f"{env_id}: raw {raw:,.0f} steps/s", flush=True)
+        agents: dict[str, Callable[[], BaseAgent] | None] = {
+            "random": lambda: RandomAgent(nn.Identity),
+            "policy": policy_agent_factory(env_id),
+        }
+        for agent_name, make_agent in agents.items():
+            for sampler_name, SamplerCls in samplers.items():
+                if make_agent is None:
+                    rows.append((env_id, sampler_name, agent_name, float("nan"), float("nan")))
+                    continue
+                rate = sampler_rate(SamplerCls, make_agent, env_id, T, B, args.seconds,
+                                    args.workers)
+                rows.append((env_id, sampler_name, agent_name, rate, rate / raw))
+                print(f"  {sampler_name:22s} {agent_name:7s} {rate:10,.0f} steps/s "
+                      f"{rate / raw:5.2f}x raw", flush=True)
+    print()
+    print(f"| env | sampler | agent | steps/s | / raw |")
+    print("|---|---|---|---:|---:|")
+    for env_id, sampler_name, agent_name, rate, ratio in rows:
+        if np.isnan(rate):
+            print(f"| {env_id} | {sampler_name} | {agent_name} | n/a (no agent) | |")
+        else:
+            print(f"| {env_id} | {sampler_name} | {agent_name} | {rate:,.0f} | {ratio:.2f} |")
+    print(f"\ncores: {len(os.sched_getaffinity(0))}, load average at start {load_start:.2f}, "
+          f"at end {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -9,8 +9,10 @@ layout that replay buffers need is ``stack_frames`` at the end of this module.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+import ale_py
 import gymnasium
 import numpy as np
 
@@ -85,6 +87,9 @@ class AtariEnv(Env):
     * ``horizon`` agent steps (27 000 = 108 000 frames, 30 minutes of play) end a trajectory with
       ``timeout``; so does ALE's own frame limit (``max_num_frames_per_episode``).
     * ``kwargs`` go to ``gymnasium.make`` (e.g. ``full_action_space``, ``mode``).
+    * ``state_dict`` / ``load_state_dict`` save and restore the game mid-episode exactly: the
+      emulator with its RNG (sticky actions), the frames and counters of this class, and every
+      generator; restored into an env built with the same arguments, it steps identically.
     """
 
     def __init__(
@@ -192,12 +197,80 @@ class AtariEnv(Env):
         self._rng = np.random.default_rng(seed)
         self.action_space.seed(seed)
 
+    def state_dict(self) -> dict[str, Any]:
+        """The emulator (``cloneState(include_rng=True)``, serialised to bytes), the frames and
+        counters of this class and the generators' states: picklable copies, no live objects."""
+        unwrapped = self.env.unwrapped
+        return {
+            "ale": self._ale.cloneState(include_rng=True).serialize(),
+            "has_reset": _has_reset(self.env),
+            "raw_frames": self._raw_frames.copy(),
+            "n_frames": self._n_frames,
+            "stack": self._stack.copy(),
+            "lives": self._lives,
+            "step_counter": self._step_counter,
+            "pending_seed": self._pending_seed,
+            "rng": self._rng.bit_generator.state,
+            "env_np_random": unwrapped.np_random.bit_generator.state,
+            "env_np_random_seed": getattr(unwrapped, "_np_random_seed", None),
+            "action_space_rng": self.action_space.np_random.bit_generator.state,
+        }
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore what ``state_dict`` returned, into an env built with the same arguments."""
+        if self._raw_frames.shape != state["raw_frames"].shape or (
+            self._stack.shape != state["stack"].shape
+        ):
+            raise ValueError("the state comes from an AtariEnv built with other arguments")
+        self._ale.restoreState(ale_py.ALEState(state["ale"]))
+        _set_has_reset(self.env, state["has_reset"])
+        self._raw_frames[:] = state["raw_frames"]
+        self._n_frames = int(state["n_frames"])
+        self._stack[:] = state["stack"]
+        self._lives = int(state["lives"])
+        self._step_counter = int(state["step_counter"])
+        self._pending_seed = state["pending_seed"]
+        self._rng.bit_generator.state = state["rng"]
+        unwrapped = self.env.unwrapped
+        unwrapped.np_random.bit_generator.state = state["env_np_random"]
+        if hasattr(unwrapped, "_np_random_seed"):
+            unwrapped._np_random_seed = state["env_np_random_seed"]
+        self.action_space.np_random.bit_generator.state = state["action_space_rng"]
+
     @property
     def horizon(self) -> int:
         return self._horizon
 
     def close(self) -> None:
         self.env.close()
+
+
+def _wrapper(env: gymnasium.Env, cls: type) -> gymnasium.Wrapper | None:
+    """The wrapper of type ``cls`` around ``env`` (``gymnasium.make`` adds a few), if any."""
+    while isinstance(env, gymnasium.Wrapper):
+        if isinstance(env, cls):
+            return env
+        env = env.env
+    return None
+
+
+def _has_reset(env: gymnasium.Env) -> bool:
+    """Whether ``env`` was reset (``OrderEnforcing`` refuses ``step`` before ``reset``)."""
+    wrapper = _wrapper(env, gymnasium.wrappers.OrderEnforcing)
+    return True if wrapper is None else bool(wrapper.has_reset)
+
+
+def _set_has_reset(env: gymnasium.Env, has_reset: bool) -> None:
+    """Mark ``env``, restored from a state, as reset or not. A reset env also skips
+    ``PassiveEnvChecker``'s first-call checks: the original env ran them, and they expect the
+    reset's data before the first step."""
+    order = _wrapper(env, gymnasium.wrappers.OrderEnforcing)
+    if order is not None:
+        order._has_reset = has_reset
+    checker = _wrapper(env, gymnasium.wrappers.PassiveEnvChecker)
+    if checker is not None and has_reset:
+        checker.checked_reset = checker.checked_step = checker.checked_data_reuse = True
+        checker._previous_data = None
 
 
 def stack_frames(frames: np.ndarray, reset: np.ndarray, num_img_obs: int = 4) -> np.ndarray:

@@ -14,6 +14,11 @@ from engine.spec import ensure_env_registered
 from engine.utils.collections import namedarraytuple
 
 EnvInfo = namedarraytuple("EnvInfo", ["timeout", "traj_done"])
+# Immutable (fields are Python bools), so one instance of each possible value serves every step.
+_RUNNING = EnvInfo(timeout=False, traj_done=False)
+_TERMINATED = EnvInfo(timeout=False, traj_done=True)
+_TRUNCATED = EnvInfo(timeout=True, traj_done=True)
+_tuple_new = tuple.__new__
 
 
 class GymEnvWrapper(Env):
@@ -34,18 +39,22 @@ class GymEnvWrapper(Env):
         self._observation = GymSpaceWrapper(env.observation_space, "Observation")
         self._action = GymSpaceWrapper(env.action_space, "Action")
         self.observation_space = self._observation.space
+        self._convert = self._observation.convert
+        self._revert = self._action.revert
         self.action_space = self._action.space
         self._pending_seed: int | None = None
 
     def step(self, action: Any) -> EnvStep:
-        observation, reward, terminated, truncated, _ = self.env.step(self._action.revert(action))
-        done = bool(terminated or truncated)
-        return EnvStep(
-            self._observation.convert(observation),
-            reward,
-            done,
-            EnvInfo(bool(truncated) and not terminated, done),
-        )
+        # The hot path of every sampler: the three possible env_infos are shared constants,
+        # and the EnvStep tuple is built without namedtuple's Python-level __new__.
+        observation, reward, terminated, truncated, _ = self.env.step(self._revert(action))
+        if terminated:
+            done, env_info = True, _TERMINATED
+        elif truncated:
+            done, env_info = True, _TRUNCATED
+        else:
+            done, env_info = False, _RUNNING
+        return _tuple_new(EnvStep, (self._convert(observation), reward, done, env_info))
 
     def reset(self) -> Any:
         observation, _ = self.env.reset(seed=self._pending_seed)

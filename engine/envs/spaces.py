@@ -9,6 +9,7 @@ buffers, indexing and torch conversion treat a structured observation like any o
 
 from __future__ import annotations
 
+import functools
 import keyword
 import re
 from collections.abc import Sequence
@@ -120,6 +121,18 @@ class GymSpaceWrapper:
                 f"{name}: {type(gym_space).__name__} spaces are not supported "
                 "(Discrete, Box, MultiDiscrete, MultiBinary, Dict and Tuple are)"
             )
+        # Per-step hot path: a leaf's conversions, specialised once (same results as the
+        # generic methods below, without their per-call branching and attribute lookups).
+        if not self._children:
+            as_engine = functools.partial(np.asarray, dtype=self.space.dtype)
+            self.convert = as_engine  # type: ignore[method-assign]
+            if isinstance(gym_space, spaces.Discrete):
+                # A numpy scalar of the space's dtype, as ``Discrete.sample()`` gives (and
+                # gymnasium's vector envs pass): cheaper for the env than a 0-d array.
+                self.revert = gym_space.dtype.type  # type: ignore[method-assign]
+            elif not isinstance(gym_space, spaces.Box):
+                as_gym = functools.partial(np.asarray, dtype=gym_space.dtype)
+                self.revert = as_gym  # type: ignore[method-assign]
 
     def convert(self, value: Any) -> Any:
         """A gymnasium value as a numpy array of the engine space's dtype, or a namedarraytuple."""

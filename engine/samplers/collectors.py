@@ -28,6 +28,7 @@ from engine.agents.base import BaseAgent
 from engine.envs.base import Env, null_value
 from engine.samplers.collections import AgentSamples, EnvSamples, StepBuffer, TrajInfo
 from engine.utils.buffer import buffer_from_example, torchify_buffer
+from engine.utils.collections import is_namedarraytuple
 
 
 def decorrelation_steps(B: int, max_decorrelation_steps: int, seed: int) -> np.ndarray:
@@ -113,6 +114,24 @@ class BaseCollector(ABC):
         if t + 1 < self.batch_T:
             samples.observation[t + 1] = step.observation
 
+    def _env_info_layout(self) -> tuple[type | None, tuple[np.ndarray, ...]]:
+        """The env_info buffer's namedarraytuple type and its ``[T, B]`` leaf arrays, when
+        every field is a plain array (else ``(None, ())``: use generic assignment)."""
+        samples = self.samples_np
+        buffer = None if samples is None else samples.env_info
+        cached = self.__dict__.get("_info_layout")
+        if cached is not None and cached[0] is buffer:
+            return cached[1]
+        layout: tuple[type | None, tuple[np.ndarray, ...]] = (None, ())
+        if is_namedarraytuple(buffer) and all(
+            isinstance(leaf, np.ndarray) and leaf.dtype != object for leaf in buffer
+        ):
+            layout = (type(buffer), tuple(buffer))
+        self._info_layout = (buffer, layout)
+        # [T, B] leaves: one scalar per env and field, assignable as a column of B values.
+        self._info_scalar = bool(layout[1]) and all(leaf.ndim == 2 for leaf in layout[1])
+        return layout
+
     def _end_trajectory(self, b: int, observation: Any) -> None:
         self.completed.append(self.traj_infos[b].terminate(observation))
         self.traj_infos[b] = self.TrajInfoCls()
@@ -141,22 +160,88 @@ class ResetCollector(BaseCollector):
     mid_batch_reset = True
 
     def step(self, t: int = 0) -> None:
-        # The hot loop of every sampler: fields and per-step views are looked up once.
+        # The hot loop of every sampler: fields and per-step views are looked up once, and an
+        # env_info of the buffer's own flat type is written field by field into the [T, B]
+        # arrays (what ``env_info_t[b] = env_info`` does, without its generic dispatch).
         observation, action, reward, done = self.step_np
         traj_infos, samples = self.traj_infos, self.samples_np
-        env_info_t = None if samples is None else samples.env_info[t]
-        for b, env in enumerate(self.envs):
-            a = action[b]
-            o, r, d, env_info = env.step(a)
-            traj_infos[b].step(observation[b], a, r, d, env_info)
-            if getattr(env_info, "traj_done", d):
-                self._end_trajectory(b, o)
-                o = env.reset()
-            observation[b], reward[b], done[b] = o, r, d
-            if env_info_t is not None:
-                env_info_t[b] = env_info
+        layout = self.__dict__.get("_info_layout")  # _env_info_layout(), inlined when cached
+        if layout is not None and layout[0] is (None if samples is None else samples.env_info):
+            info_type, info_leaves = layout[1]
+        else:
+            info_type, info_leaves = self._env_info_layout()
+        if type(observation) is not np.ndarray:  # structured observations: row by row
+            for b, env in enumerate(self.envs):
+                a = action[b]
+                o, r, d, env_info = env.step(a)
+                traj_infos[b].step(observation[b], a, r, d, env_info)
+                if getattr(env_info, "traj_done", d):
+                    self._end_trajectory(b, o)
+                    o = env.reset()
+                observation[b], reward[b], done[b] = o, r, d
+                if samples is not None:
+                    self._record_env_info(t, b, env_info, info_type, info_leaves)
+        else:
+            # Array observations: each env reads only its own row before the step, so the
+            # rows are all written once after the loop (one numpy call per field, not B).
+            os, rs, ds, infos = [], [], [], []
+            uniform = True  # every env_info of the buffer's flat type: written as columns
+            for b, env in enumerate(self.envs):
+                a = action[b]
+                o, r, d, env_info = env.step(a)
+                traj_infos[b].step(observation[b], a, r, d, env_info)
+                if getattr(env_info, "traj_done", d):
+                    self._end_trajectory(b, o)
+                    o = env.reset()
+                os.append(o)
+                rs.append(r)
+                ds.append(d)
+                infos.append(env_info)
+                if type(env_info) is not info_type:
+                    uniform = False
+            observation[:] = os
+            reward[:] = rs
+            done[:] = ds
+            if samples is not None:
+                if uniform and self._info_scalar:  # the common case, inlined
+                    for leaf, column in zip(info_leaves, zip(*infos)):
+                        if None in column:
+                            self._record_env_infos(t, infos, uniform, info_leaves)
+                            break
+                        leaf[t] = column
+                else:
+                    self._record_env_infos(t, infos, uniform, info_leaves)
         if samples is not None:
             self._record(t)
+
+    def _record_env_infos(
+        self, t: int, infos: list, uniform: bool, info_leaves: tuple
+    ) -> None:
+        """``samples.env_info[t, b] = infos[b]`` for every b; a whole column per field when
+        all are of the buffer's flat type with scalar fields and no ``None`` value."""
+        if uniform and self._info_scalar:
+            for leaf, column in zip(info_leaves, zip(*infos)):
+                if None in column:
+                    for b, v in enumerate(column):
+                        if v is not None:
+                            leaf[t, b] = v
+                else:
+                    leaf[t] = column
+            return
+        info_type = type(self.samples_np.env_info) if info_leaves else None
+        for b, env_info in enumerate(infos):
+            self._record_env_info(t, b, env_info, info_type, info_leaves)
+
+    def _record_env_info(
+        self, t: int, b: int, env_info: Any, info_type: type | None, info_leaves: tuple
+    ) -> None:
+        """``samples.env_info[t, b] = env_info``, field by field for the buffer's own type."""
+        if type(env_info) is info_type:
+            for leaf, v in zip(info_leaves, env_info):
+                if v is not None:
+                    leaf[t, b] = v
+        else:
+            self.samples_np.env_info[t, b] = env_info
 
 
 class WaitResetCollector(BaseCollector):
@@ -296,10 +381,30 @@ class ActionServer:
             waiting = torch.from_numpy(step.done)
             action[waiting] = 0
             agent_info[waiting] = 0
+        if type(action) is torch.Tensor:
+            action = action.numpy()  # once, not at each of the assignments below
         step.action[:] = action
-        if self.samples_np is not None:
-            self.samples_np.action[t] = action  # also prev_action[t + 1]
-            self.samples_np.agent_info[t] = agent_info
+        samples = self.samples_np
+        if samples is not None:
+            samples.action[t] = action  # also prev_action[t + 1]
+            buffer = samples.agent_info
+            if type(agent_info) is type(buffer) and self._flat_agent_info(buffer):
+                # Field-wise, as ``buffer[t] = agent_info`` does, with tensors as numpy views.
+                for leaf, v in zip(buffer, agent_info):
+                    if v is not None:
+                        leaf[t] = v.numpy() if type(v) is torch.Tensor else v
+            else:
+                buffer[t] = agent_info
+
+    def _flat_agent_info(self, buffer: Any) -> bool:
+        """Whether the agent_info buffer is a namedarraytuple of plain arrays (cached)."""
+        cached = self.__dict__.get("_agent_info_flat")
+        if cached is None or cached[0] is not buffer:
+            flat = is_namedarraytuple(buffer) and all(
+                isinstance(leaf, np.ndarray) for leaf in buffer
+            )
+            cached = self._agent_info_flat = (buffer, flat)
+        return cached[1]
 
     def finish_batch(self) -> None:
         """After the last step: the bootstrap value of the next observation, agent resets."""

@@ -201,8 +201,10 @@ def test_killed_worker_is_named_and_nothing_is_left_behind(Cls):
 def test_worker_error_carries_the_traceback():
     sampler, _ = make_sampler(CpuSampler)
     try:
+        state = sampler.state_dict()
+        state["workers"][0] = {}  # only worker 0 fails, so it is the one the error must name
         with pytest.raises(WorkerError, match=r"(?s)sampler worker 0 .* failed:.*KeyError"):
-            sampler.load_state_dict({"workers": [{}, {}]})
+            sampler.load_state_dict(state)
     finally:
         sampler.shutdown()
 

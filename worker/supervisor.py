@@ -25,7 +25,6 @@ import sys
 import threading
 import time
 from collections import deque
-from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 

@@ -13,14 +13,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from sqlalchemy import (
-    ARRAY,
-    BigInteger,
-    Double,
-    String,
-    bindparam,
     case,
     func,
-    literal,
     select,
     text,
     update,

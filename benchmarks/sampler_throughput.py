@@ -7,7 +7,7 @@ ids that is ``AtariEnv``, whose frame skipping, max-pooling and resizing to 84x8
 more per step than plain ALE's built-in frame skip (gymnasium's ``AtariPreprocessing`` would be
 the closer reference, but it needs OpenCV, which is not installed). Then every sampler
 (serial, cpu, gpu on this machine's device, alternating) with a random agent, and with the
-default policy network where ``engine.build.build_agent`` has one for the env.
+default policy network where ``engine.build.build_agent_and_algo`` has one for the env.
 
     .venv/bin/python benchmarks/sampler_throughput.py [--seconds 3] [--workers 2]
 
@@ -29,7 +29,7 @@ import torch
 from torch import nn
 
 from engine.agents.base import AgentStep, BaseAgent
-from engine.build import build_agent
+from engine.build import build_agent_and_algo
 from engine.envs.gym import make
 from engine.samplers.base import BaseSampler
 from engine.samplers.parallel import AlternatingSampler, CpuSampler, GpuSampler
@@ -112,10 +112,10 @@ def policy_agent_factory(env_id: str) -> Callable[[], BaseAgent] | None:
     spaces = probe.spaces
     probe.close()
     try:
-        build_agent(spec, spaces)
+        build_agent_and_algo(spec, spaces)
     except NotImplementedError:
         return None
-    return lambda: build_agent(spec, spaces)
+    return lambda: build_agent_and_algo(spec, spaces)[0]
 
 
 def main() -> None:

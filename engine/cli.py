@@ -71,7 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m engine", description="rlboard's RL engine")
     commands = parser.add_subparsers(dest="command", required=True)
     train_parser = commands.add_parser("train", help="train one seed of an experiment spec")
-    train_parser.add_argument("spec", type=Path, help="experiment spec, YAML or JSON")
+    train_parser.add_argument(
+        "spec", type=Path, help="experiment spec, YAML or JSON, or preset:NAME"
+    )
     train_parser.add_argument(
         "--seed", type=int, default=None, help="default: the spec's first seed"
     )

@@ -7,24 +7,20 @@ never names agent or model classes.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import gymnasium
 import torch
-from torch import nn
 
 from engine.agents.base import BaseAgent
-from engine.agents.pg.categorical import CategoricalPgAgent
 from engine.algos.base import BaseAlgorithm
-from engine.algos.pg.ppo import PPO
 from engine.envs.atari import AtariTrajInfo
 from engine.envs.base import EnvSpaces
 from engine.envs.gym import is_atari, make
 from engine.logging.logger import Logger
 from engine.logging.sinks import CsvSink, JsonlSink, Sink, TensorBoardSink
-from engine.models.pg.mlp import PgMlpModel
 from engine.runners.base import BaseRunner
 from engine.runners.minibatch_rl import MinibatchRl, MinibatchRlEval
 from engine.samplers.base import BaseSampler
@@ -32,11 +28,9 @@ from engine.samplers.collections import TrajInfo
 from engine.samplers.collectors import ResetCollector, WaitResetCollector
 from engine.samplers.parallel import AlternatingSampler, CpuSampler, GpuSampler
 from engine.samplers.serial import SerialSampler
-from engine.spec import ALGORITHMS, ExperimentSpec, SamplerAffinitySpec
+from engine.spec import BUILDERS, ExperimentSpec, SamplerAffinitySpec
 from engine.utils.affinity import make_affinity
 
-ALGOS: dict[str, type[BaseAlgorithm]] = {"PPO": PPO}
-NONLINEARITIES: dict[str, type[nn.Module]] = {"tanh": nn.Tanh, "relu": nn.ReLU}
 SAMPLERS: dict[str, type[BaseSampler]] = {
     "serial": SerialSampler,
     "cpu": CpuSampler,
@@ -53,19 +47,13 @@ def resolve_device(device: str) -> torch.device:
     return torch.device(device)
 
 
-def build_agent(spec: ExperimentSpec, env_spaces: EnvSpaces) -> BaseAgent:
-    """The agent for the algorithm's family and the environment's action space."""
-    family, _ = ALGORITHMS[spec.algo.name]
-    model_kwargs: dict[str, Any] = dict(
-        hidden_sizes=spec.model.hidden_sizes,
-        nonlinearity=NONLINEARITIES[spec.model.nonlinearity],
-        normalize_observation=spec.model.normalize_observation,
-    )
-    if family == "policy_gradient" and isinstance(env_spaces.action, gymnasium.spaces.Discrete):
-        return CategoricalPgAgent(ModelCls=PgMlpModel, model_kwargs=model_kwargs)
-    raise NotImplementedError(
-        f"no {family} agent for {type(env_spaces.action).__name__} action spaces yet"
-    )
+def build_agent_and_algo(
+    spec: ExperimentSpec, env_spaces: EnvSpaces
+) -> tuple[BaseAgent, BaseAlgorithm]:
+    """The algorithm's family builds both (``engine.build.<family>``): the family knows which
+    agent and model its algorithms need for these spaces and model options."""
+    builder = importlib.import_module(BUILDERS[spec.algo.name])
+    return builder.build_agent_and_algo(spec, env_spaces)
 
 
 def parallel_sampler_kwargs(spec: ExperimentSpec) -> dict[str, Any]:
@@ -106,8 +94,7 @@ def build_runner(
     probe_env.close()
     atari = is_atari(spec.env.id)
 
-    agent = build_agent(spec, env_spaces)
-    algo = ALGOS[spec.algo.name](**spec.algo.params.model_dump())
+    agent, algo = build_agent_and_algo(spec, env_spaces)
     sampler_spec = spec.sampler
     use_eval = spec.runner.kind == "minibatch_eval"
     sampler = SAMPLERS[sampler_spec.kind](

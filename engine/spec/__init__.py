@@ -20,16 +20,13 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Union, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-
-class _Section(BaseModel):
-    """Unknown keys are errors, so a typo in a parameter name never silently uses a default."""
-
-    model_config = ConfigDict(extra="forbid")
+from engine.spec import dqn, pg, qpg, r2d1
+from engine.spec.base import Section
 
 
 # --------------------------------------------------------------------------------------------
@@ -63,7 +60,7 @@ def check_env_id(env_id: str) -> str:
     return env_id
 
 
-class EnvSpec(_Section):
+class EnvSpec(Section):
     id: str = Field(
         min_length=1,
         max_length=200,
@@ -84,59 +81,72 @@ class EnvSpec(_Section):
 
 
 # --------------------------------------------------------------------------------------------
-# Algorithms: one params model per algorithm, rlpyt's names and defaults.
+# Algorithms: one module per family (engine/spec/pg.py, dqn.py, r2d1.py, qpg.py), each listing
+# the ``algo`` sections of its algorithms and naming the builder module that turns them into
+# an agent and an algorithm; the discriminated union below is built from them.
 
+_FAMILIES = (pg, dqn, r2d1, qpg)
 
-class PPOParams(_Section):
-    """Clipped-ratio PPO (rlpyt ``algos/pg/ppo.py``)."""
-
-    discount: float = Field(0.99, gt=0, le=1, description="Reward discount factor gamma.")
-    learning_rate: float = Field(1e-3, gt=0, description="Adam learning rate.")
-    value_loss_coeff: float = Field(1.0, ge=0, description="Weight of the value loss.")
-    entropy_loss_coeff: float = Field(0.01, ge=0, description="Weight of the entropy bonus.")
-    clip_grad_norm: float = Field(1.0, gt=0, description="Global gradient-norm clip.")
-    gae_lambda: float = Field(1.0, ge=0, le=1, description="GAE lambda (1 = discounted return).")
-    minibatches: int = Field(4, ge=1, description="Minibatches per epoch over the [T, B] batch.")
-    epochs: int = Field(4, ge=1, description="Passes over each sampled batch.")
-    ratio_clip: float = Field(0.1, gt=0, description="PPO likelihood-ratio clip epsilon.")
-    linear_lr_schedule: bool = Field(
-        True, description="Anneal learning rate and ratio_clip linearly to 0 over the run."
+#: Algorithm name -> (family, params model); the catalog reads this.
+ALGORITHMS: dict[str, tuple[str, type[Section]]] = {
+    get_args(section.model_fields["name"].annotation)[0]: (
+        family.FAMILY,
+        section.model_fields["params"].annotation,
     )
-    normalize_advantage: bool = Field(False, description="Normalize advantages per batch.")
-
-
-class PPOAlgo(_Section):
-    name: Literal["PPO"]
-    params: PPOParams = Field(default_factory=PPOParams)
-
-
-AlgoSpec = Annotated[Union[PPOAlgo], Field(discriminator="name")]
-
-#: Algorithm name -> (family, params model); the catalog and the engine's builder read this.
-ALGORITHMS: dict[str, tuple[str, type[_Section]]] = {
-    "PPO": ("policy_gradient", PPOParams),
+    for family in _FAMILIES
+    for section in family.ALGO_SECTIONS
 }
+
+#: Algorithm name -> the module whose ``build_agent_and_algo`` builds it (engine.build.*).
+BUILDERS: dict[str, str] = {
+    get_args(section.model_fields["name"].annotation)[0]: family.BUILDER
+    for family in _FAMILIES
+    for section in family.ALGO_SECTIONS
+}
+
+AlgoSpec = Annotated[
+    Union[tuple(section for family in _FAMILIES for section in family.ALGO_SECTIONS)],  # noqa: UP007
+    Field(discriminator="name"),
+]
 
 
 # --------------------------------------------------------------------------------------------
 # Model, sampler, runner
 
 
-class ModelSpec(_Section):
-    hidden_sizes: list[Annotated[int, Field(ge=1, le=4096)]] = Field(
-        default_factory=lambda: [64, 64],
+class ModelSpec(Section):
+    """Options of the model; its class follows from the algorithm and the env's spaces (images
+    get rlpyt's conv nets, vectors MLPs). Options left at ``null`` take the family's default,
+    which is rlpyt's for that kind of model."""
+
+    hidden_sizes: list[Annotated[int, Field(ge=1, le=4096)]] | None = Field(
+        None,
         max_length=8,
-        description="Units per hidden layer of the MLP trunk.",
+        description="Units per hidden layer of the MLPs (after the conv layers for images); "
+        "default: the family's ([64, 64] policy gradient, [256, 256] SAC, [400, 300] "
+        "DDPG/TD3, [64, 64] DQN on vectors).",
     )
-    nonlinearity: Literal["tanh", "relu"] = Field("tanh", description="Hidden activation.")
+    nonlinearity: Literal["tanh", "relu"] | None = Field(
+        None, description="Hidden activation; default: tanh for policy gradient, else relu."
+    )
     normalize_observation: bool = Field(
         False,
         description="Standardise observations by their running mean and std, clipped to "
         "+-10 (statistics update in training and are saved with the model).",
     )
+    recurrent: bool = Field(
+        False, description="Put an LSTM after the feed-forward layers (recurrent PPO / A2C; "
+        "R2D1 is always recurrent)."
+    )
+    lstm_size: int | None = Field(
+        None, ge=1, le=4096, description="LSTM units; default: 256 (R2D1: 512)."
+    )
+    dueling: bool = Field(
+        False, description="Dueling value/advantage head (DQN family)."
+    )
 
 
-class SamplerAffinitySpec(_Section):
+class SamplerAffinitySpec(Section):
     """Where the sampler's processes run; anything left out is worked out from the machine."""
 
     master_cpus: list[Annotated[int, Field(ge=0)]] | None = Field(
@@ -155,7 +165,7 @@ class SamplerAffinitySpec(_Section):
     )
 
 
-class SamplerSpec(_Section):
+class SamplerSpec(Section):
     """How environments are stepped.
 
     * ``serial``: every env and the agent in the training process.
@@ -221,7 +231,7 @@ class SamplerSpec(_Section):
         return self
 
 
-class RunnerSpec(_Section):
+class RunnerSpec(Section):
     kind: Literal["minibatch", "minibatch_eval"] = Field(
         "minibatch", description="minibatch logs training episodes; minibatch_eval adds "
         "offline evaluation at start and every log interval (eval_return_mean)."
@@ -243,7 +253,7 @@ class RunnerSpec(_Section):
     )
 
 
-class ExperimentSpec(_Section):
+class ExperimentSpec(Section):
     name: str = Field("experiment", min_length=1, max_length=200)
     env: EnvSpec
     algo: AlgoSpec
@@ -275,6 +285,23 @@ class ExperimentSpec(_Section):
         return self.sampler.batch_T * self.sampler.batch_B
 
 
+PRESETS_DIR = Path(__file__).resolve().parent.parent / "presets"
+PRESET_PREFIX = "preset:"
+
+
+def preset_names() -> list[str]:
+    """Names of the shipped presets (``engine/presets/NAME.yaml``): rlpyt's reference
+    experiments, usable as ``preset:NAME`` wherever a spec path is taken."""
+    return sorted(path.stem for path in PRESETS_DIR.glob("*.yaml"))
+
+
 def load_spec(path: str | Path) -> ExperimentSpec:
-    """Read a YAML or JSON spec file (JSON is YAML) and validate it."""
+    """Read a YAML or JSON spec file (JSON is YAML), or the preset ``preset:NAME``, and
+    validate it."""
+    text = str(path)
+    if text.startswith(PRESET_PREFIX):
+        name = text[len(PRESET_PREFIX) :]
+        if name not in preset_names():
+            raise ValueError(f"unknown preset {name!r}; presets: {', '.join(preset_names())}")
+        path = PRESETS_DIR / f"{name}.yaml"
     return ExperimentSpec.model_validate(yaml.safe_load(Path(path).read_text()))

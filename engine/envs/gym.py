@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import gymnasium
+import numpy as np
 
 from engine.envs.base import Env, EnvStep
 from engine.envs.spaces import GymSpaceWrapper
@@ -66,16 +67,23 @@ class GymEnvWrapper(Env):
         self.action_space.seed(seed)
 
     def state_dict(self) -> dict[str, Any]:
-        """The gymnasium env and the action space (with its RNG), pickled whole.
+        """The gymnasium env and the action space (with its RNG), pickled whole, plus what
+        ``EzPickle`` environments leave out of their pickle.
 
-        Exact for environments whose pickle holds their state (classic control, toy text).
-        ``EzPickle`` environments (MuJoCo, Box2D) pickle only their constructor arguments and
-        come back freshly built: a resumed run continues, but not exactly.
+        Classic control and toy text pickle their state. ``EzPickle`` environments (MuJoCo,
+        Box2D) pickle only their constructor arguments, so the base environment's RNG is saved
+        beside, and a MuJoCo simulation's full integration state (``mj_getState``: time, qpos,
+        qvel, actuator and warm-start state): a resumed MuJoCo run steps exactly as before.
+        Box2D worlds cannot be saved; those resume from a fresh world.
         """
+        base = self.env.unwrapped
+        np_random = getattr(base, "_np_random", None)
         return {
             "env": pickle.dumps(self.env),
             "action_space": pickle.dumps(self.action_space),
             "pending_seed": self._pending_seed,
+            "np_random": None if np_random is None else np_random.bit_generator.state,
+            "mujoco_state": _mujoco_state(base),
         }
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
@@ -83,6 +91,16 @@ class GymEnvWrapper(Env):
         self.env = pickle.loads(state["env"])
         self.action_space = self._action.space = pickle.loads(state["action_space"])
         self._pending_seed = state["pending_seed"]
+        base = self.env.unwrapped
+        if state["np_random"] is not None:
+            base.np_random = np.random.Generator(np.random.PCG64())
+            base.np_random.bit_generator.state = state["np_random"]
+        if state["mujoco_state"] is not None:
+            import mujoco
+
+            spec = mujoco.mjtState.mjSTATE_INTEGRATION
+            mujoco.mj_setState(base.model, base.data, state["mujoco_state"], spec)
+            mujoco.mj_forward(base.model, base.data)
 
     @property
     def horizon(self) -> int | None:
@@ -91,6 +109,20 @@ class GymEnvWrapper(Env):
 
     def close(self) -> None:
         self.env.close()
+
+
+def _mujoco_state(base: gymnasium.Env) -> np.ndarray | None:
+    """The integration state of a MuJoCo environment's simulation, or None for other envs."""
+    model, data = getattr(base, "model", None), getattr(base, "data", None)
+    if type(data).__module__ != "mujoco._structs":
+        return None
+    import mujoco
+
+    # Everything mj_step reads: time, qpos, qvel, act, warm-start, controls, applied forces.
+    spec = mujoco.mjtState.mjSTATE_INTEGRATION
+    state = np.empty(mujoco.mj_stateSize(model, spec), dtype=np.float64)
+    mujoco.mj_getState(model, data, state, spec)
+    return state
 
 
 def is_atari(env_id: str) -> bool:

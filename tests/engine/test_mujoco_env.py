@@ -63,3 +63,34 @@ def test_halfcheetah_steps_with_random_actions_through_the_sampler():
     assert samples.env.done.any()
     assert traj_infos and all(t.Length == 20 for t in traj_infos)
     sampler.shutdown()
+
+
+def _rollout(env: Any, actions: list[np.ndarray]) -> list[np.ndarray]:
+    """Observations after each action, resetting (and recording the reset) at episode ends."""
+    observations = []
+    for action in actions:
+        step = env.step(action)
+        observations.append(step.observation)
+        if step.done:
+            observations.append(env.reset())
+    return observations
+
+
+def test_a_restored_mujoco_env_steps_exactly_as_the_original():
+    # Hopper falls within the rollout, so the restored env's reset RNG is exercised as well.
+    for env_id in ("HalfCheetah-v5", "Hopper-v5"):
+        env = make(env_id)
+        env.seed(3)
+        env.reset()
+        actions = [env.action_space.sample() for _ in range(80)]
+        _rollout(env, actions[:20])
+        state = env.state_dict()
+        expected = _rollout(env, actions[20:])
+
+        restored = make(env_id)
+        restored.load_state_dict(state)
+        observed = _rollout(restored, actions[20:])
+
+        assert len(observed) == len(expected) >= 60
+        for got, want in zip(observed, expected, strict=True):
+            np.testing.assert_array_equal(got, want)

@@ -8,6 +8,14 @@ gradient clip and zeroing each run a handful of ops on one tensor (the flat-para
 of apex's fused optimisers and FSDP). The model keeps its ordinary parameters: forward,
 ``state_dict`` and ``load_state_dict`` (which copies in place) are unchanged.
 
+It is also where data-parallel training (``SyncRl``) meets the algorithms: with a
+``torch.distributed`` process group of several ranks, ``clip_grad_norm_`` first averages the
+gradient over the ranks, one all-reduce of the flat gradient per optimiser step, so every rank
+clips and steps identically. This is what ``DistributedDataParallel`` does in its buckets, but
+without DDP's rule of one forward pass per backward pass of a wrapped module, which SAC and TD3
+break (several models, several losses per update: rlpyt's SAC under DDP was broken by it).
+Algorithms therefore call ``clip_grad_norm_`` once before each optimiser step.
+
 Rules that keep the views valid: build it after the model is on its device, zero gradients with
 ``FlatParameters.zero_grad`` (an optimiser's ``zero_grad`` would drop the shared gradient
 buffer), and never move the model again afterwards.
@@ -19,6 +27,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import torch
+import torch.distributed as dist
 from torch import nn
 
 
@@ -51,10 +60,14 @@ class FlatParameters:
         self.parameter.grad.zero_()  # type: ignore[union-attr]
 
     def clip_grad_norm_(self, max_norm: float) -> torch.Tensor:
-        """Scale gradients to a global 2-norm of at most ``max_norm``; return the norm before,
-        as ``torch.nn.utils.clip_grad_norm_`` does."""
+        """Average the gradient over data-parallel ranks (if any), then scale it to a 2-norm
+        of at most ``max_norm``; return the norm before scaling, as
+        ``torch.nn.utils.clip_grad_norm_`` does."""
         grad = self.parameter.grad
         assert grad is not None
+        if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+            dist.all_reduce(grad)
+            grad.div_(dist.get_world_size())
         norm = torch.linalg.vector_norm(grad)
         grad.mul_(torch.clamp(max_norm / (norm + 1e-6), max=1.0))
         return norm

@@ -7,21 +7,18 @@ survives ``execv``; it is set here, in a fresh interpreter, because ``preexec_fn
 a threaded parent like the Celery threads pool.
 """
 
-import ctypes
 import os
-import signal
 import sys
 
-PR_SET_PDEATHSIG = 1
+# Light: engine.utils.process imports neither torch nor the rest of the engine.
+from engine.utils.process import die_with_parent
 
 
 def main() -> None:
-    parent = os.getppid()
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
-        sys.exit(f"prctl(PR_SET_PDEATHSIG) failed: errno {ctypes.get_errno()}")
-    if os.getppid() != parent:  # the parent died before the signal was armed
-        sys.exit("parent exited before launch")
+    try:
+        die_with_parent()
+    except (OSError, RuntimeError) as exc:
+        sys.exit(f"launch: {exc}")
     os.execv(sys.argv[1], sys.argv[1:])
 
 

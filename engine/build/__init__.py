@@ -23,6 +23,7 @@ from engine.logging.logger import Logger
 from engine.logging.sinks import CsvSink, JsonlSink, Sink, TensorBoardSink
 from engine.runners.base import BaseRunner
 from engine.runners.minibatch_rl import MinibatchRl, MinibatchRlEval
+from engine.runners.sync_rl import SyncRl, SyncRlEval
 from engine.samplers.base import BaseSampler
 from engine.samplers.collections import TrajInfo
 from engine.samplers.collectors import ResetCollector, WaitResetCollector
@@ -37,7 +38,12 @@ SAMPLERS: dict[str, type[BaseSampler]] = {
     "gpu": GpuSampler,
     "alternating": AlternatingSampler,
 }
-RUNNERS = {"minibatch": MinibatchRl, "minibatch_eval": MinibatchRlEval}
+RUNNERS: dict[str, type[MinibatchRl]] = {
+    "minibatch": MinibatchRl,
+    "minibatch_eval": MinibatchRlEval,
+    "sync": SyncRl,
+    "sync_eval": SyncRlEval,
+}
 
 
 def resolve_device(device: str) -> torch.device:
@@ -78,6 +84,7 @@ def build_runner(
     out_dir: str | Path,
     sinks: Sequence[Sink] = (),
     resume_step: int | None = None,
+    rank: int = 0,
 ) -> BaseRunner:
     """Assemble env factory, agent, model, algorithm, sampler, runner and logger for one seed.
 
@@ -96,7 +103,8 @@ def build_runner(
 
     agent, algo = build_agent_and_algo(spec, env_spaces)
     sampler_spec = spec.sampler
-    use_eval = spec.runner.kind == "minibatch_eval"
+    # Eval environments are built only for a runner that evaluates (in a sync run, rank 0).
+    use_eval = spec.runner.kind.endswith("_eval") and rank == 0
     sampler = SAMPLERS[sampler_spec.kind](
         EnvCls=make,
         env_kwargs=env_kwargs,
@@ -105,7 +113,6 @@ def build_runner(
         CollectorCls=ResetCollector if sampler_spec.mid_batch_reset else WaitResetCollector,
         max_decorrelation_steps=sampler_spec.max_decorrelation_steps,
         TrajInfoCls=AtariTrajInfo if atari else TrajInfo,
-        # Eval environments are built only for a runner that evaluates.
         eval_n_envs=sampler_spec.eval_n_envs if use_eval else 0,
         # Atari evaluates whole games, as rlpyt's eval configs do.
         eval_env_kwargs={**env_kwargs, "episodic_lives": False} if atari else None,
@@ -115,22 +122,30 @@ def build_runner(
     )
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    # In a sync run, rank 0 alone logs and checkpoints.
     file_sinks = [
         CsvSink(out_dir / "progress.csv", resume_step),
         JsonlSink(out_dir / "metrics.jsonl", resume_step),
         TensorBoardSink(out_dir, resume_step),
-    ]
+    ] if rank == 0 else []
+    sync_kwargs = dict(
+        world_size=spec.runner.world_size,
+        rank=rank,
+        spec_document=spec.model_dump(mode="json"),
+        out_dir=out_dir,
+    ) if spec.runner.kind.startswith("sync") else {}
     return RUNNERS[spec.runner.kind](
         algo=algo,
         agent=agent,
         sampler=sampler,
         n_steps=spec.runner.n_steps,
         seed=seed,
-        logger=Logger([*file_sinks, *sinks]),
+        logger=Logger([*file_sinks, *sinks] if rank == 0 else []),
         log_interval_steps=spec.runner.log_interval_steps,
         log_traj_window=spec.runner.log_traj_window,
         device=resolve_device(spec.device),
-        checkpoint_dir=out_dir,
+        checkpoint_dir=out_dir if rank == 0 else None,
         checkpoint_interval_steps=spec.runner.checkpoint_interval_steps,
         checkpoint_keep_interval_steps=spec.runner.checkpoint_keep_interval_steps,
+        **sync_kwargs,
     )

@@ -23,6 +23,10 @@ from engine.samplers.base import BaseSampler
 from engine.samplers.collections import TrajInfo
 from engine.utils.seed import get_rng_state, set_rng_state, set_seed
 
+# Rank r seeds its generators and envs from seed + r * RANK_SEED_STRIDE (envs b: + b), so no
+# two ranks' envs share a seed while B stays below the stride.
+RANK_SEED_STRIDE = 10_007
+
 # TrajInfo fields whose logged names differ from their snake_case form.
 _TRAJ_KEYS = {"Return": "return", "Length": "episode_length"}
 
@@ -89,20 +93,31 @@ class MinibatchRl(BaseRunner):
         self.checkpoint_interval_steps = int(checkpoint_interval_steps or log_interval_steps)
         self.checkpoint_keep_interval_steps = checkpoint_keep_interval_steps
 
+    # Data-parallel runners (SyncRl) run one replica of this loop per rank; a plain runner is
+    # the only rank of its run.
+    world_size: int = 1
+    rank: int = 0
+
+    @property
+    def rank_seed(self) -> int:
+        """The seed of this rank's generators and envs: ranks must not collect the same data."""
+        return self.seed + RANK_SEED_STRIDE * self.rank
+
     def startup(self, checkpoint: Checkpoint | None = None) -> int:
         """Seed, build the sampler's envs and the agent's model, the optimiser; return n_itr.
 
         With a ``checkpoint``, then restore its state (see ``load_state_dict``).
         """
-        set_seed(self.seed)
+        set_seed(self.rank_seed)
         examples = self.sampler.initialize(
             self.agent,
-            seed=self.seed,
+            seed=self.rank_seed,
             bootstrap_value=self.algo.bootstrap_value,
             traj_info_kwargs=dict(discount=self.algo.discount),
         )
         self.agent.to_device(self.device)
-        self.itr_batch_size = self.sampler.batch_size
+        # Steps of one iteration over all ranks: logs and n_steps count the whole run's steps.
+        self.itr_batch_size = self.sampler.batch_size * self.world_size
         self.n_itr = n_itr = math.ceil(self.n_steps / self.itr_batch_size)
         self.algo.initialize(
             self.agent, n_itr, self.sampler.batch_spec, self.sampler.mid_batch_reset, examples

@@ -28,7 +28,6 @@ from pydantic import Field, field_validator, model_validator
 from engine.spec import dqn, pg, qpg, r2d1
 from engine.spec.base import Section
 
-
 # --------------------------------------------------------------------------------------------
 # Environment
 
@@ -232,9 +231,17 @@ class SamplerSpec(Section):
 
 
 class RunnerSpec(Section):
-    kind: Literal["minibatch", "minibatch_eval"] = Field(
+    """The training loop. ``sync`` and ``sync_eval`` run ``world_size`` data-parallel replicas
+    (one process each, gradients averaged every step; see engine/runners/sync_rl.py)."""
+
+    kind: Literal["minibatch", "minibatch_eval", "sync", "sync_eval"] = Field(
         "minibatch", description="minibatch logs training episodes; minibatch_eval adds "
-        "offline evaluation at start and every log interval (eval_return_mean)."
+        "offline evaluation at start and every log interval (eval_return_mean); sync and "
+        "sync_eval are the same over world_size data-parallel processes."
+    )
+    world_size: int = Field(
+        1, ge=1, le=256, description="Processes of a sync run (weak scaling: each collects "
+        "the sampler's batch, so an iteration is world_size x batch_T x batch_B steps)."
     )
     n_steps: int = Field(100_000, ge=1, le=10**11, description="Environment steps to train.")
     log_interval_steps: int = Field(10_000, ge=1, description="Steps between metric rows.")
@@ -276,13 +283,18 @@ class ExperimentSpec(Section):
 
     @model_validator(mode="after")
     def _eval_needs_envs(self) -> ExperimentSpec:
-        if self.runner.kind == "minibatch_eval" and self.sampler.eval_n_envs == 0:
-            raise ValueError("runner.kind minibatch_eval needs sampler.eval_n_envs >= 1")
+        if self.runner.kind.endswith("_eval") and self.sampler.eval_n_envs == 0:
+            raise ValueError(f"runner.kind {self.runner.kind} needs sampler.eval_n_envs >= 1")
+        if self.runner.world_size > 1 and not self.runner.kind.startswith("sync"):
+            raise ValueError(
+                f"runner.world_size {self.runner.world_size} needs runner.kind sync or sync_eval"
+            )
         return self
 
     @property
     def steps_per_iteration(self) -> int:
-        return self.sampler.batch_T * self.sampler.batch_B
+        return self.sampler.batch_T * self.sampler.batch_B * self.runner.world_size
+
 
 
 PRESETS_DIR = Path(__file__).resolve().parent.parent / "presets"

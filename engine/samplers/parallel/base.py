@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import multiprocessing as mp
-import signal
 from collections.abc import Mapping, Sequence
 from multiprocessing.connection import Connection, wait
 from typing import Any, ClassVar
@@ -27,6 +26,7 @@ from engine.samplers.collectors import decorrelation_steps
 from engine.samplers.parallel.worker import WorkerConfig, worker_main
 from engine.utils.affinity import Affinity, apply_affinity, make_affinity
 from engine.utils.buffer import torchify_buffer
+from engine.utils.process import describe_exit
 
 # Seconds a worker gets to quit cleanly at shutdown before it is terminated.
 SHUTDOWN_TIMEOUT_S = 5.0
@@ -229,12 +229,7 @@ class ParallelSamplerBase(BaseSampler):
             pass
         self.processes[w].join(timeout=1.0)
         self._failed = True
-        code = self.processes[w].exitcode
-        how = (
-            f"was killed by {signal.Signals(-code).name}"
-            if code is not None and code < 0
-            else f"exited with code {code}"
-        )
+        how = describe_exit(self.processes[w].exitcode)
         raise WorkerError(f"{self._describe(w)} {how}{detail}")
 
     # ---------------------------------------------------------------------------------------

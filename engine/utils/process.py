@@ -1,0 +1,43 @@
+"""Process plumbing shared by the engine's multi-process modes."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import socket
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int | None = None) -> None:
+    """Have Linux SIGKILL this process when its parent dies (``prctl(PR_SET_PDEATHSIG)``), so
+    no process of a run outlives the one that started it, even when that one is SIGKILLed.
+
+    ``parent``: the pid of the process that started this one, when known; pass it whenever
+    the call comes late in a child's start (after imports), since a parent that died before
+    then has already left this process re-parented, and the signal would never come.
+    Raises ``OSError`` if the signal cannot be armed, ``RuntimeError`` if the parent is
+    already gone.
+    """
+    parent = os.getppid() if parent is None else parent
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() != parent:
+        raise RuntimeError("the parent process exited before this one could follow it")
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that was free a moment ago on ``host`` (for a rendezvous about to start)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def describe_exit(exitcode: int | None) -> str:
+    """``exited with code 1`` or ``was killed by SIGKILL``, for a ``multiprocessing`` exit
+    code."""
+    if exitcode is not None and exitcode < 0:
+        return f"was killed by {signal.Signals(-exitcode).name}"
+    return f"exited with code {exitcode}"

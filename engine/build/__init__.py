@@ -23,7 +23,7 @@ from engine.logging.logger import Logger
 from engine.logging.sinks import CsvSink, JsonlSink, Sink, TensorBoardSink
 from engine.runners.base import BaseRunner
 from engine.runners.minibatch_rl import MinibatchRl, MinibatchRlEval
-from engine.runners.sync_rl import SyncRl, SyncRlEval
+from engine.runners.sync_rl import SyncRl, SyncRlEval, node_first_rank
 from engine.samplers.base import BaseSampler
 from engine.samplers.collections import TrajInfo
 from engine.samplers.collectors import ResetCollector, WaitResetCollector
@@ -84,17 +84,21 @@ def build_runner(
     out_dir: str | Path,
     sinks: Sequence[Sink] = (),
     resume_step: int | None = None,
-    rank: int = 0,
+    rank: int | None = None,
 ) -> BaseRunner:
     """Assemble env factory, agent, model, algorithm, sampler, runner and logger for one seed.
 
     Metrics go to ``progress.csv``, ``metrics.jsonl`` and TensorBoard event files in
     ``out_dir``, and to ``sinks``; checkpoints to ``out_dir/checkpoint.pt``. ``resume_step``:
     the step of the checkpoint the run will continue from; the metric files keep their rows up
-    to it and are appended to.
+    to it and are appended to. ``rank``: the rank of a sync run this process is (default: the
+    first of this machine's, see ``engine.runners.sync_rl``); only rank 0 logs and checkpoints.
     Seeding (python, numpy, torch, env ``b`` with ``seed + b``, eval envs a disjoint range)
     happens when the runner starts, so two runners built with the same seed train identically.
     """
+    if rank is None:  # the first process of a sync run on this machine, else the only one
+        sync = spec.runner.kind.startswith("sync")
+        rank = node_first_rank(spec.runner.world_size) if sync else 0
     env_kwargs = dict(env_id=spec.env.id, **spec.env.kwargs)
     probe_env = make(**env_kwargs)
     env_spaces = probe_env.spaces

@@ -71,6 +71,12 @@ def rendezvous(world_size: int) -> tuple[str, int, int, int]:
     return addr, int(port) if port else free_port(addr), nnodes, node_rank
 
 
+def node_first_rank(world_size: int) -> int:
+    """The rank of the first process on this machine (``RLBOARD_NODE_RANK`` x ranks per node)."""
+    nnodes = int(os.environ.get("RLBOARD_NNODES", "1"))
+    return int(os.environ.get("RLBOARD_NODE_RANK", "0")) * (world_size // nnodes)
+
+
 def run_rank(
     spec_document: dict[str, Any],
     seed: int,
@@ -157,9 +163,8 @@ class SyncRl(MinibatchRl):
     def _start_process_group(self) -> None:
         device = self.device
         if self.master is None:  # the first rank of its node: start the node's other ranks
-            addr, port, nnodes, node_rank = rendezvous(self.world_size)
+            addr, port, nnodes, _ = rendezvous(self.world_size)
             local = self.world_size // nnodes
-            self.rank = node_rank * local
             self.master = (addr, port)
             ctx = mp.get_context("spawn")
             for rank in range(self.rank + 1, self.rank + local):

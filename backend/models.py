@@ -1,5 +1,5 @@
-"""Database tables: experiments, their runs and run attempts, the runs' metric points and series
-summaries, and API tokens.
+"""Database tables: experiments, their runs and run attempts, the runs' metric points with their
+series and block summaries, and API tokens.
 
 Alembic migrations in ``alembic/versions/`` create these tables; a test checks that the two agree.
 """
@@ -23,6 +23,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 RunStatus = Literal["queued", "running", "cancelling", "succeeded", "failed", "cancelled"]
@@ -203,6 +204,43 @@ class MetricSeries(Base):
     last_value: Mapped[float] = mapped_column(Double)
     min_value: Mapped[float] = mapped_column(Double)
     max_value: Mapped[float] = mapped_column(Double)
+
+
+#: Consecutive points of a series per :class:`MetricBlock`.
+BLOCK_SIZE = 64
+
+
+class MetricBlock(Base):
+    """Summary of ``BLOCK_SIZE`` consecutive points of a series (block ``n`` holds the points
+    ranked ``n * BLOCK_SIZE`` to ``(n + 1) * BLOCK_SIZE - 1`` by step when they were stored),
+    kept on write, so long curves read one row per block instead of one per point.
+
+    ``min_step``/``max_step`` are the steps of the lowest/highest value, ties to the earliest.
+    On PostgreSQL the block also holds its points' steps and values (ascending steps), so the
+    points around a grid step are found inside the block (``width_bucket``) in one query.
+    """
+
+    __tablename__ = "metric_blocks"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    block: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger)
+    first_step: Mapped[int] = mapped_column(BigInteger)
+    first_value: Mapped[float] = mapped_column(Double)
+    last_step: Mapped[int] = mapped_column(BigInteger)
+    last_value: Mapped[float] = mapped_column(Double)
+    min_step: Mapped[int] = mapped_column(BigInteger)
+    min_value: Mapped[float] = mapped_column(Double)
+    max_step: Mapped[int] = mapped_column(BigInteger)
+    max_value: Mapped[float] = mapped_column(Double)
+    # PostgreSQL arrays; SQLite has none and leaves these null (it finds points by index).
+    step_array: Mapped[list[int] | None] = mapped_column(
+        JSON().with_variant(postgresql.ARRAY(BigInteger), "postgresql")
+    )
+    value_array: Mapped[list[float] | None] = mapped_column(
+        JSON().with_variant(postgresql.ARRAY(Double), "postgresql")
+    )
 
 
 class ApiToken(Base):

@@ -16,11 +16,16 @@ from backend.services.metrics import (
     Series,
     boundary_series,
     bucket_extremes,
+    display_buckets,
+    display_extremes,
     downsample,
     envelope,
+    interpolation_series,
+    load_blocks,
     load_series,
     series_ranges,
     step_grid,
+    uses_blocks,
 )
 
 #: Seed of every bootstrap band, so that the same request always draws the same band.
@@ -86,10 +91,13 @@ def _step_curves(
     """Per-run curves, the series to aggregate and the grid, for x=step.
 
     The grid comes from the runs' first and last steps (no scan of the points). A run with at
-    most ``max_points`` points is loaded whole; a longer one is bucketed by the grid's
-    intervals in the database (:func:`bucket_extremes`), which returns per interval its first,
-    last, lowest and highest point: the first and last points interpolate on the grid exactly
-    as the full series, and the lowest and highest keep the drawn curve's envelope.
+    most ``max_points`` points is loaded whole. A run with at least one block per display
+    bucket is read from its block summaries (:func:`load_blocks`): each display bucket's
+    lowest and highest point come from its blocks, and the aggregate interpolates the blocks'
+    boundary points plus the points around each grid step (:func:`interpolation_series`).
+    Any other run is bucketed by the grid's intervals (:func:`bucket_extremes`), which gives
+    per interval its first, last, lowest and highest point. Either way the drawn curve keeps
+    every display bucket's envelope, and the aggregate equals that of the full series.
     """
     ranges = series_ranges(session, [run.id for run in runs], key)
     if not ranges:
@@ -100,11 +108,18 @@ def _step_curves(
         grid = step_grid(first, last, max_points)
     whole = [run_id for run_id, found in ranges.items() if found.count <= max_points]
     observed: dict[int, Series] = load_series(session, whole, key) if whole else {}
+    blocked = [run_id for run_id, found in ranges.items() if uses_blocks(found.count, max_points)]
+    blocks = load_blocks(session, blocked, key) if blocked else {}
+    observed.update(interpolation_series(session, key, blocks, grid))
     long = [run_id for run_id in ranges if run_id not in observed]
     bucketed = bucket_extremes(session, long, key, grid)
     curves = []
     for run in runs:
-        if run.id in bucketed:
+        if run.id in blocks:
+            extremes = display_extremes(blocks[run.id], grid, max_points)
+            steps, values = envelope(extremes, display_buckets(max_points) + 1, max_points)
+            curves.append(_curve(run, steps.tolist(), values.tolist()))
+        elif run.id in bucketed:
             extremes = bucketed[run.id]
             steps, values = envelope(extremes, len(grid), max_points)
             observed[run.id] = boundary_series(extremes)
@@ -210,4 +225,4 @@ def aggregate_curve(
 
 def _nan_to_none(array: np.ndarray) -> list[float | None]:
     """JSON has no NaN: missing values become null."""
-    return [None if np.isnan(x) else float(x) for x in array]
+    return [None if x != x else x for x in array.tolist()]  # x != x: NaN

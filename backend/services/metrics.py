@@ -1,7 +1,12 @@
-"""Metric ingest and reading: a narrow points table plus per-series summaries kept on write.
+"""Metric ingest and reading: a narrow points table plus per-series and per-block summaries
+kept on write.
 
 Ingest is idempotent on (run, key, step): re-sent points are skipped by the primary key, and
-only the points that were really inserted (RETURNING) update the summaries.
+only the points that were really inserted (RETURNING) update the summaries. A new point joins
+block ``(points of the series before the batch + its rank in the batch) // BLOCK_SIZE``: as
+points arrive in step order (the worker sends them so), blocks are runs of consecutive points.
+Points sent out of order, or two batches of one series at once, can make blocks overlap; the
+readers check for that and fall back to the points.
 """
 
 from __future__ import annotations
@@ -22,9 +27,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from backend.models import MetricPoint, MetricSeries, Run
+from backend.models import BLOCK_SIZE, MetricBlock, MetricPoint, MetricSeries, Run
 from backend.schemas import MetricPointIn
 from backend.services.runs import get_run
+
 
 class Series(NamedTuple):
     """One run's metric in step order: steps (int64), values and wall times (float64)."""
@@ -60,7 +66,16 @@ def ingest(session: Session, run_id: int, points: Sequence[MetricPointIn]) -> in
         [{"run_id": run_id, **point.model_dump()} for point in points],
     ).all()
     if inserted:
+        counts_before = dict(
+            session.execute(
+                select(MetricSeries.key, MetricSeries.count).where(
+                    MetricSeries.run_id == run_id,
+                    MetricSeries.key.in_({key for key, _, _ in inserted}),
+                )
+            ).all()
+        )
         _update_summaries(session, run_id, inserted, insert)
+        _update_blocks(session, run_id, inserted, counts_before, insert)
     max_step = max(point.step for point in points)
     session.execute(
         update(Run).where(Run.id == run_id, Run.steps_done < max_step).values(steps_done=max_step)
@@ -72,10 +87,12 @@ def ingest(session: Session, run_id: int, points: Sequence[MetricPointIn]) -> in
 # The whole ingest in one statement (one round trip, then COMMIT): the batch arrives as four
 # arrays (the keys once each, plus per point the key's index), the points are inserted
 # skipping stored ones, only the rows really inserted (RETURNING) are folded into their
-# series' summaries, and the run's steps_done is raised. Data-modifying CTEs all run once
-# whether or not the final SELECT reads them. For an unknown run nothing is inserted and
-# ``run_found`` is false. Summaries merge in the database (ON CONFLICT DO UPDATE), so two
-# concurrent batches of one series both count, as before.
+# series' and blocks' summaries, and the run's steps_done is raised. Data-modifying CTEs all
+# run once whether or not the final SELECT reads them, and all read the table contents from
+# before the statement (so ``counted`` is the series' count before this batch). For an unknown
+# run nothing is inserted and ``run_found`` is false. Summaries merge in the database (ON
+# CONFLICT DO UPDATE), so two concurrent batches of one series both count. A block's arrays
+# are appended to when the new points come after it (the usual case), else merged by step.
 _INGEST_SQL = text(
     """
     WITH run AS (
@@ -107,6 +124,56 @@ _INGEST_SQL = text(
             last_step = GREATEST(current.last_step, excluded.last_step),
             last_value = CASE WHEN excluded.last_step > current.last_step
                               THEN excluded.last_value ELSE current.last_value END
+        RETURNING 1
+    ), counted AS (
+        SELECT key, count FROM metric_series WHERE run_id = :run_id
+    ), ranked AS (
+        SELECT key, step, value,
+               (coalesce(counted.count, 0) - 1
+                + row_number() OVER (PARTITION BY key ORDER BY step)) / :block_size AS block
+        FROM inserted LEFT JOIN counted USING (key)
+    ), blocked AS (
+        SELECT key, block, count(*) AS count,
+               min(step) AS first_step, (array_agg(value ORDER BY step))[1] AS first_value,
+               max(step) AS last_step, (array_agg(value ORDER BY step DESC))[1] AS last_value,
+               (array_agg(step ORDER BY value, step))[1] AS min_step, min(value) AS min_value,
+               (array_agg(step ORDER BY value DESC, step))[1] AS max_step,
+               max(value) AS max_value,
+               array_agg(step ORDER BY step) AS step_array,
+               array_agg(value ORDER BY step) AS value_array
+        FROM ranked GROUP BY key, block
+    ), blocks AS (
+        INSERT INTO metric_blocks AS current
+            (run_id, key, block, count, first_step, first_value, last_step, last_value,
+             min_step, min_value, max_step, max_value, step_array, value_array)
+        SELECT :run_id, key, block, count, first_step, first_value, last_step, last_value,
+               min_step, min_value, max_step, max_value, step_array, value_array
+        FROM blocked
+        ON CONFLICT (run_id, key, block) DO UPDATE SET
+            count = current.count + excluded.count,
+            first_step = LEAST(current.first_step, excluded.first_step),
+            first_value = CASE WHEN excluded.first_step < current.first_step
+                               THEN excluded.first_value ELSE current.first_value END,
+            last_step = GREATEST(current.last_step, excluded.last_step),
+            last_value = CASE WHEN excluded.last_step > current.last_step
+                              THEN excluded.last_value ELSE current.last_value END,
+            min_step = CASE WHEN (excluded.min_value, excluded.min_step)
+                                 < (current.min_value, current.min_step)
+                            THEN excluded.min_step ELSE current.min_step END,
+            min_value = LEAST(current.min_value, excluded.min_value),
+            max_step = CASE WHEN (excluded.max_value, -excluded.max_step)
+                                 > (current.max_value, -current.max_step)
+                            THEN excluded.max_step ELSE current.max_step END,
+            max_value = GREATEST(current.max_value, excluded.max_value),
+            step_array = CASE WHEN excluded.first_step > current.last_step
+                THEN current.step_array || excluded.step_array
+                ELSE ARRAY(SELECT s FROM unnest(current.step_array || excluded.step_array) AS s
+                           ORDER BY s) END,
+            value_array = CASE WHEN excluded.first_step > current.last_step
+                THEN current.value_array || excluded.value_array
+                ELSE ARRAY(SELECT v FROM unnest(current.step_array || excluded.step_array,
+                                                current.value_array || excluded.value_array)
+                                         AS merged(s, v) ORDER BY s) END
         RETURNING 1
     ), progress AS (
         UPDATE runs SET steps_done = :max_step
@@ -141,6 +208,7 @@ def _ingest_postgresql(session: Session, run_id: int, points: Sequence[MetricPoi
             "values": _array_literal([p.value for p in points]),
             "wall_times": _array_literal([p.wall_time for p in points]),
             "max_step": max(steps),
+            "block_size": BLOCK_SIZE,
         },
     ).one()
     if not found:
@@ -196,6 +264,60 @@ def _update_summaries(
         )
     )
     session.execute(statement)
+
+
+def _update_blocks(
+    session: Session,
+    run_id: int,
+    inserted: Sequence[tuple[str, int, float]],
+    counts_before: dict[str, int],
+    insert: Callable[..., Any],
+) -> None:
+    """Fold newly inserted (key, step, value) rows into their blocks (as the PostgreSQL SQL,
+    without the arrays); ``counts_before``: each series' point count before this batch."""
+    rows = []
+    for key, group in groupby(sorted(inserted), key=itemgetter(0)):
+        ranked = enumerate(((step, value) for _, step, value in group), counts_before.get(key, 0))
+        for block, members in groupby(ranked, key=lambda item: item[0] // BLOCK_SIZE):
+            points = [point for _, point in members]  # in step order
+            low = min(points, key=lambda point: (point[1], point[0]))
+            high = min(points, key=lambda point: (-point[1], point[0]))
+            rows.append(
+                {
+                    "run_id": run_id, "key": key, "block": block, "count": len(points),
+                    "first_step": points[0][0], "first_value": points[0][1],
+                    "last_step": points[-1][0], "last_value": points[-1][1],
+                    "min_step": low[0], "min_value": low[1],
+                    "max_step": high[0], "max_value": high[1],
+                }
+            )
+    table = MetricBlock.__table__
+    current, new = table.c, insert(table).excluded
+    lower = (new.min_value < current.min_value) | (
+        (new.min_value == current.min_value) & (new.min_step < current.min_step)
+    )
+    higher = (new.max_value > current.max_value) | (
+        (new.max_value == current.max_value) & (new.max_step < current.max_step)
+    )
+    earlier, later = new.first_step < current.first_step, new.last_step > current.last_step
+    session.execute(
+        insert(table)
+        .values(rows)
+        .on_conflict_do_update(
+            index_elements=["run_id", "key", "block"],
+            set_={
+                "count": current["count"] + new["count"],
+                "first_step": case((earlier, new.first_step), else_=current.first_step),
+                "first_value": case((earlier, new.first_value), else_=current.first_value),
+                "last_step": case((later, new.last_step), else_=current.last_step),
+                "last_value": case((later, new.last_value), else_=current.last_value),
+                "min_step": case((lower, new.min_step), else_=current.min_step),
+                "min_value": case((lower, new.min_value), else_=current.min_value),
+                "max_step": case((higher, new.max_step), else_=current.max_step),
+                "max_value": case((higher, new.max_value), else_=current.max_value),
+            },
+        )
+    )
 
 
 
@@ -360,6 +482,142 @@ def boundary_series(extremes: Extremes) -> Series:
     return Series(steps, values[keep], np.full(len(steps), np.nan))
 
 
+def display_buckets(max_points: int) -> int:
+    """Buckets of a drawn curve of ``max_points``: each gives its lowest and highest point, and
+    the series' first and last point come on top."""
+    return max(1, (max_points - 2) // 2)
+
+
+def uses_blocks(count: int, max_points: int) -> bool:
+    """Whether a series of ``count`` points is drawn from its blocks: when it has at least
+    one block per display bucket, so that a curve from blocks is as fine as asked."""
+    return count >= BLOCK_SIZE * display_buckets(max_points)
+
+
+_BLOCK_COLUMNS = (
+    "block", "first_step", "first_value", "last_step", "last_value",
+    "min_step", "min_value", "max_step", "max_value",
+)
+
+# One row per run with each block column as an array in block order: the driver loads a few
+# binary arrays much faster than one row per block.
+_BLOCKS_SQL = f"""
+    SELECT run_id, {", ".join(f"array_agg({name} ORDER BY block)" for name in _BLOCK_COLUMNS)}
+    FROM metric_blocks WHERE run_id = ANY(%s) AND key = %s
+    GROUP BY run_id
+"""
+
+
+def load_blocks(session: Session, run_ids: Sequence[int], key: str) -> dict[int, Extremes]:
+    """Each run's block summaries of ``key`` as :class:`Extremes`, one entry per block in block
+    order (``bucket`` is the block number).
+
+    Only runs whose blocks are runs of consecutive points (each block starts after the one
+    before ends) are returned: blocks of points sent out of order overlap, and such a run is
+    read from its points instead.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        driver = session.connection().connection.driver_connection
+        per_run = driver.execute(_BLOCKS_SQL, (list(run_ids), key), binary=True).fetchall()
+    else:
+        rows = session.execute(
+            select(MetricBlock.run_id, *(getattr(MetricBlock, name) for name in _BLOCK_COLUMNS))
+            .where(MetricBlock.run_id.in_(run_ids), MetricBlock.key == key)
+            .order_by(MetricBlock.run_id, MetricBlock.block)
+        ).all()
+        per_run = [
+            (run_id, *zip(*(row[1:] for row in group), strict=True))
+            for run_id, group in groupby(rows, key=itemgetter(0))
+        ]
+    blocks = {}
+    for run_id, *columns in per_run:
+        found = Extremes(*(
+            np.array(column, dtype=np.int64 if name.endswith("step") or name == "bucket" else None)
+            for name, column in zip(Extremes._fields, columns, strict=True)
+        ))
+        if np.all(found.first_step[1:] > found.last_step[:-1]):
+            blocks[run_id] = found
+    return blocks
+
+
+def display_extremes(blocks: Extremes, grid: np.ndarray, max_points: int) -> Extremes:
+    """``blocks`` with ``bucket`` set to 1 + the display bucket (of ``display_buckets``, evenly
+    cutting ``grid[0]..grid[-1]``) of each block's first step, for
+    ``envelope(..., display_buckets(max_points) + 1, max_points)``.
+
+    Every point is in one block and every block in one display bucket, so each display
+    bucket's lowest and highest point are exact (its edges fall between blocks).
+    """
+    n_display = display_buckets(max_points)
+    edges = np.linspace(grid[0], grid[-1], n_display + 1)
+    display = np.searchsorted(edges, blocks.first_step, side="right").clip(1, n_display)
+    return blocks._replace(bucket=display.astype(np.int64))
+
+
+# For every block and every grid step strictly inside it (first_step < g < last_step), the
+# block's points on either side of g: width_bucket(g, step_array) is the index of the last
+# step <= g (a binary search), and g < last_step, so the next one exists. Grid steps k of a
+# block are found by binary search too: grid[k] > first_step and grid[k] <= last_step - 1.
+# A block's row (64 points: about 1.1 kB) stays under PostgreSQL's TOAST threshold, so its
+# arrays are stored inline and uncompressed and each subscript is a plain offset. One row per
+# run with the points as arrays: the driver loads a few binary arrays much faster than rows.
+_NEIGHBOURS_SQL = """
+    SELECT b.run_id,
+           array_agg(b.step_array[j]) || array_agg(b.step_array[j + 1]),
+           array_agg(b.value_array[j]) || array_agg(b.value_array[j + 1])
+    FROM metric_blocks AS b
+    CROSS JOIN LATERAL generate_series(
+        width_bucket(b.first_step, %(grid)s) + 1, width_bucket(b.last_step - 1, %(grid)s)) AS k
+    CROSS JOIN LATERAL width_bucket((%(grid)s)[k], b.step_array) AS j
+    WHERE b.run_id = ANY(%(run_ids)s) AND b.key = %(key)s
+    GROUP BY b.run_id
+"""
+
+
+def interpolation_series(
+    session: Session, key: str, blocks: dict[int, Extremes], grid: np.ndarray
+) -> dict[int, Series]:
+    """Per run of ``blocks``, the points that linear interpolation on ``grid`` needs: every
+    block's first and last point, plus the two points around each grid step inside a block.
+    Interpolating these on ``grid`` gives exactly what the full series would (wall times NaN).
+
+    PostgreSQL finds the points inside the blocks' arrays in one query; SQLite loads the
+    points (it has no arrays, and reading its file in process is cheap).
+    """
+    if not blocks:
+        return {}
+    # Per run: the steps and values of the points around grid steps inside its blocks.
+    found: dict[int, tuple[Sequence[int], Sequence[float]]] = {}
+    if session.get_bind().dialect.name == "postgresql":
+        # The planner overestimates the rows (a set-returning function per block) and would
+        # JIT-compile the plan, which costs more than the query.
+        session.execute(text("SET LOCAL jit = off"))
+        driver = session.connection().connection.driver_connection
+        rows = driver.execute(
+            _NEIGHBOURS_SQL,
+            {"grid": grid.tolist(), "run_ids": list(blocks), "key": key},
+            binary=True,
+        ).fetchall()
+        found = {run_id: (steps, values) for run_id, steps, values in rows}
+    else:
+        for run_id, loaded in load_series(session, list(blocks), key).items():
+            after = np.searchsorted(loaded.steps, grid).clip(1, len(loaded.steps) - 1)
+            around = np.concatenate([after - 1, after])
+            found[run_id] = (loaded.steps[around], loaded.values[around])
+    series = {}
+    for run_id, extremes in blocks.items():
+        inside_steps, inside_values = found.get(run_id, ([], []))
+        steps = np.concatenate(
+            [extremes.first_step, extremes.last_step, np.array(inside_steps, dtype=np.int64)]
+        )
+        values = np.concatenate(
+            [extremes.first_value, extremes.last_value, np.array(inside_values, dtype=np.float64)]
+        )
+        steps, keep = np.unique(steps, return_index=True)
+        series[run_id] = Series(steps, values[keep], np.full(len(steps), np.nan))
+    return series
+
+
 def load_series(session: Session, run_ids: Sequence[int], key: str) -> dict[int, Series]:
     """Every point of ``key`` for each of ``run_ids``, in step order (empty for none)."""
     rows = session.execute(
@@ -418,6 +676,11 @@ def series(
         loaded = load_series(session, [run_id], key)[run_id]
         return loaded.steps.tolist(), loaded.values.tolist()
     edges = step_grid(found.first_step, found.last_step, max_points)
+    blocks = load_blocks(session, [run_id], key) if uses_blocks(found.count, max_points) else {}
+    if run_id in blocks:
+        extremes = display_extremes(blocks[run_id], edges, max_points)
+        steps, values = envelope(extremes, display_buckets(max_points) + 1, max_points)
+        return steps.tolist(), values.tolist()
     extremes = bucket_extremes(session, [run_id], key, edges)[run_id]
     steps, values = envelope(extremes, len(edges), max_points)
     return steps.tolist(), values.tolist()

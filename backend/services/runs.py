@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from backend import broker
 from backend.models import (
     FINISHED_STATUSES,
+    MetricBlock,
     MetricPoint,
     MetricSeries,
     Run,
@@ -220,7 +221,7 @@ def restart_run(
     if restarted is None:
         raise _illegal(get_run(session, run_id), kind, RESTARTABLE)
     if kind == "retry":
-        for table in (MetricPoint, MetricSeries):
+        for table in (MetricPoint, MetricSeries, MetricBlock):
             session.execute(delete(table).where(table.run_id == run_id))
     number = session.scalar(select(func.max(RunAttempt.number)).where(RunAttempt.run_id == run_id))
     session.add(RunAttempt(run_id=run_id, number=(number or 0) + 1, kind=kind))

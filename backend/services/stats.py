@@ -147,8 +147,29 @@ def pointwise_bootstrap_band(
         counts = order_counts(agg, m)
         weights = np.zeros((reps, m))
         np.add.at(weights, (np.arange(reps)[:, None], ranks), counts)
-        lower[columns], upper[columns] = _interval(weights @ ordered / counts.sum(), alpha)
+        # [n_points, reps]: each point's replicates contiguous, for a fast partition.
+        estimates = ordered.T @ weights.T / counts.sum()
+        lower[columns], upper[columns] = _row_interval(estimates, alpha)
     return lower, upper
+
+
+def _row_interval(estimates: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile ``1 - alpha`` interval of each row of ``estimates`` ``[n, reps]``: numpy's
+    default ("linear") percentile, but partitioning once around the four order statistics
+    it interpolates between instead of sorting every row. Reorders ``estimates`` in place."""
+    reps = estimates.shape[1]
+    quantiles = np.array([alpha / 2, 1 - alpha / 2])
+    position = quantiles * (reps - 1)
+    below = np.floor(position).astype(np.intp)
+    above = np.minimum(below + 1, reps - 1)
+    estimates.partition(np.unique(np.concatenate([below, above])), axis=1)
+    low, high = estimates[:, below], estimates[:, above]
+    fraction = position - below
+    # numpy's _lerp: the formula from the nearer end, so equal ends give exactly that value.
+    interval = np.where(
+        fraction >= 0.5, high - (high - low) * (1 - fraction), low + (high - low) * fraction
+    )
+    return interval[:, 0], interval[:, 1]
 
 
 def probability_of_improvement(x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from importlib.metadata import version
@@ -53,6 +54,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Here, not earlier: uvicorn configures its loggers between create_app and startup.
+        access_log = logging.getLogger("uvicorn.access")
+        if not any(isinstance(f, RedactAccessToken) for f in access_log.filters):
+            access_log.addFilter(RedactAccessToken())
         reaper = asyncio.create_task(
             _reap_lost_runs(
                 session_factory, settings.heartbeat_timeout_s, settings.reaper_interval_s
@@ -88,6 +93,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router)
     _serve_frontend(app, settings.frontend_dir)
     return app
+
+
+class RedactAccessToken(logging.Filter):
+    """Blanks ``access_token=...`` (the events stream's token) in the paths of access log
+    records, so that no token reaches a log file."""
+
+    PATTERN = re.compile(r"(access_token=)[^&\s]*")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                self.PATTERN.sub(r"\1***", arg) if isinstance(arg, str) else arg
+                for arg in record.args
+            )
+        if isinstance(record.msg, str):
+            record.msg = self.PATTERN.sub(r"\1***", record.msg)
+        return True
 
 
 async def _reap_lost_runs(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -46,3 +46,23 @@ def authorize(
         return
     scope = "read" if request.method in READ_METHODS else "write"
     auth.authenticate(session, credentials.credentials if credentials else None, scope)
+
+
+def authorize_events(
+    settings: SettingsDep,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    access_token: Annotated[
+        str | None,
+        Query(
+            description="The API token, for clients that cannot send a header (a browser's "
+            "EventSource); read scope suffices. Only the events stream takes it; it is "
+            "redacted from the access log."
+        ),
+    ] = None,
+) -> None:
+    """:func:`authorize` for the events stream, which also takes the token as ``access_token``
+    in the query: EventSource cannot set an Authorization header."""
+    if settings.auth == "off":
+        return
+    auth.authenticate(session, credentials.credentials if credentials else access_token, "read")

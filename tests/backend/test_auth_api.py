@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -102,3 +103,56 @@ def test_health_stays_open_and_auth_off_allows_everything(
     assert secured.get("/api/v1/health").status_code == 200
     assert client.get("/api/v1/experiments").status_code == 200
     assert client.post("/api/v1/experiments", json={"spec": ppo_spec()}).status_code == 201
+
+
+def first_event(client: TestClient, params: dict, headers: dict[str, str] | None = None) -> str:
+    """The status of GET /events, and its first line when it streams."""
+    with client.stream("GET", "/api/v1/events", params=params, headers=headers or {}) as response:
+        if response.status_code != 200:
+            return str(response.status_code)
+        return next(response.iter_lines())
+
+
+def test_the_events_stream_takes_a_read_token_from_the_query(
+    secured: TestClient, db: Session
+) -> None:
+    _, writer = auth.create_token(db, "writer", "write")
+    _, reader = auth.create_token(db, "dashboard", "read")
+    experiment = secured.post(
+        "/api/v1/experiments", json={"spec": ppo_spec()}, headers=bearer(writer)
+    ).json()
+    events = {"experiment_id": experiment["id"]}
+
+    # EventSource can only put the token in the URL: the events stream accepts that.
+    assert first_event(secured, events) == "401"
+    assert first_event(secured, {**events, "access_token": "rlb_wrong"}) == "401"
+    assert first_event(secured, {**events, "access_token": reader}) == "event: run"
+    assert first_event(secured, {**events, "access_token": writer}) == "event: run"
+    assert first_event(secured, events, bearer(reader)) == "event: run"
+    # No other endpoint does, read or write.
+    assert secured.get("/api/v1/experiments", params={"access_token": reader}).status_code == 401
+    response = secured.post(
+        f"/api/v1/experiments/{experiment['id']}/cancel", params={"access_token": writer}
+    )
+    assert response.status_code == 401
+    # A revoked token stops working there too.
+    token = db.scalars(select(ApiToken).where(ApiToken.name == "dashboard")).one()
+    auth.revoke_token(db, token.id)
+    assert first_event(secured, {**events, "access_token": reader}) == "401"
+
+
+def test_the_access_log_never_shows_a_token(secured: TestClient) -> None:
+    from backend.main import RedactAccessToken
+
+    # The app puts the filter on uvicorn's access logger when it starts.
+    access_log = logging.getLogger("uvicorn.access")
+    assert any(isinstance(f, RedactAccessToken) for f in access_log.filters)
+
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5", "GET", "/api/v1/events?experiment_id=1&access_token=rlb_secret", "1.1", 200),
+        None,
+    )
+    assert RedactAccessToken().filter(record)
+    assert "rlb_secret" not in record.getMessage()
+    assert "/api/v1/events?experiment_id=1&access_token=*** HTTP/1.1" in record.getMessage()

@@ -47,11 +47,21 @@ class AlgorithmInfo(BaseModel):
     defaults: dict[str, Any]
 
 
+class PresetInfo(BaseModel):
+    name: str = Field(description="Submit it as the spec, or load it with preset:NAME.")
+    algorithm: str
+    env_id: str
+    spec: dict[str, Any] = Field(description="The preset's resolved experiment spec.")
+
+
 class Catalog(BaseModel):
     algorithms: list[AlgorithmInfo]
     samplers: list[str]
     runners: list[str]
     environments: list[str] = Field(description="Suggested ids; any gymnasium id is accepted.")
+    presets: list[PresetInfo] = Field(
+        description="The engine's reference experiments (engine/presets) that validate."
+    )
     spec_schema: dict[str, Any] = Field(description="JSON Schema of the experiment spec.")
 
 

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 from functools import cache
 from typing import get_args
 
 import ale_py
 import gymnasium
+import yaml
 
-from backend.schemas import AlgorithmInfo, Catalog
-from engine.spec import ALGORITHMS, ExperimentSpec, RunnerSpec, SamplerSpec
+from backend.schemas import AlgorithmInfo, Catalog, PresetInfo
+from engine.spec import (
+    ALGORITHMS,
+    PRESET_PREFIX,
+    ExperimentSpec,
+    RunnerSpec,
+    SamplerSpec,
+    load_spec,
+    preset_names,
+)
+
+logger = logging.getLogger(__name__)
 
 # Gymnasium's own families worth suggesting: their dependencies come with rlboard.
 SUGGESTED_GYMNASIUM_MODULES = (
@@ -22,7 +34,8 @@ SUGGESTED_GYMNASIUM_MODULES = (
 @cache
 def build_catalog() -> Catalog:
     """Algorithms with their parameter schemas and defaults, samplers, runners, suggested
-    environment ids and the spec's JSON Schema. Built once: it only changes with the code."""
+    environment ids, the presets and the spec's JSON Schema. Built once: it only changes
+    with the code."""
     return Catalog(
         algorithms=[
             AlgorithmInfo(
@@ -36,8 +49,31 @@ def build_catalog() -> Catalog:
         samplers=list(get_args(SamplerSpec.model_fields["kind"].annotation)),
         runners=list(get_args(RunnerSpec.model_fields["kind"].annotation)),
         environments=suggested_environments(),
+        presets=presets(),
         spec_schema=ExperimentSpec.model_json_schema(),
     )
+
+
+def presets() -> list[PresetInfo]:
+    """Every preset the engine ships that validates, with its resolved spec, by name. One
+    that does not validate (or cannot be read) is left out with a warning, so a broken
+    preset file never takes the catalog down."""
+    found = []
+    for name in preset_names():
+        try:
+            spec = load_spec(PRESET_PREFIX + name)
+        except (ValueError, OSError, yaml.YAMLError) as error:  # ValidationError is a ValueError
+            logger.warning("preset %s left out of the catalog: %s", name, error)
+            continue
+        found.append(
+            PresetInfo(
+                name=name,
+                algorithm=spec.algo.name,
+                env_id=spec.env.id,
+                spec=spec.model_dump(mode="json"),
+            )
+        )
+    return found
 
 
 def suggested_environments() -> list[str]:

@@ -38,11 +38,11 @@ def test_health_is_503_when_the_database_is_unreachable(tmp_path: Path) -> None:
 def test_catalog_describes_what_the_form_offers(client: TestClient) -> None:
     catalog = client.get("/api/v1/catalog").json()
     ppo = next(algo for algo in catalog["algorithms"] if algo["name"] == "PPO")
-    assert ppo["family"] == "policy_gradient"
+    assert ppo["family"] == "pg"
     assert ppo["defaults"]["discount"] == 0.99
     assert "learning_rate" in ppo["params_schema"]["properties"]
     assert catalog["samplers"] == ["serial", "cpu", "gpu", "alternating"]
-    assert catalog["runners"] == ["minibatch", "minibatch_eval"]
+    assert {"minibatch", "minibatch_eval"} <= set(catalog["runners"])
     assert {"CartPole-v1", "Acrobot-v1", "MountainCar-v0", "Pendulum-v1"} <= set(
         catalog["environments"]
     )

@@ -354,6 +354,69 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** A2CAlgo */
+        A2CAlgo: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "A2C";
+            params?: components["schemas"]["A2CParams"];
+        };
+        /**
+         * A2CParams
+         * @description Advantage actor-critic, one gradient step per batch (rlpyt ``algos/pg/a2c.py``).
+         */
+        A2CParams: {
+            /**
+             * Discount
+             * @description Reward discount factor gamma.
+             * @default 0.99
+             */
+            discount: number;
+            /**
+             * Learning Rate
+             * @description Adam learning rate.
+             * @default 0.001
+             */
+            learning_rate: number;
+            /**
+             * Value Loss Coeff
+             * @description Weight of the value loss.
+             * @default 0.5
+             */
+            value_loss_coeff: number;
+            /**
+             * Entropy Loss Coeff
+             * @description Weight of the entropy bonus.
+             * @default 0.01
+             */
+            entropy_loss_coeff: number;
+            /**
+             * Clip Grad Norm
+             * @description Global gradient-norm clip.
+             * @default 1
+             */
+            clip_grad_norm: number;
+            /**
+             * Gae Lambda
+             * @description GAE lambda (1 = discounted return).
+             * @default 1
+             */
+            gae_lambda: number;
+            /**
+             * Normalize Advantage
+             * @description Normalize advantages per batch.
+             * @default false
+             */
+            normalize_advantage: boolean;
+            /**
+             * Linear Lr Schedule
+             * @description Anneal the learning rate linearly to 0 over the run.
+             * @default false
+             */
+            linear_lr_schedule: boolean;
+        };
         /** AlgorithmInfo */
         AlgorithmInfo: {
             /** Name */
@@ -386,12 +449,188 @@ export interface components {
              */
             environments: string[];
             /**
+             * Presets
+             * @description The engine's reference experiments (engine/presets) that validate.
+             */
+            presets: components["schemas"]["PresetInfo"][];
+            /**
              * Spec Schema
              * @description JSON Schema of the experiment spec.
              */
             spec_schema: {
                 [key: string]: unknown;
             };
+        };
+        /** CategoricalDQNAlgo */
+        CategoricalDQNAlgo: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "CategoricalDQN";
+            params?: components["schemas"]["CategoricalDQNParams"];
+        };
+        /**
+         * CategoricalDQNParams
+         * @description C51 (rlpyt ``algos/dqn/cat_dqn.py``, ``CatDqnAgent``); with ``double_dqn``, a dueling
+         *     model, ``prioritized_replay`` and ``n_step_return`` 3 it is "Rainbow minus noisy nets".
+         */
+        CategoricalDQNParams: {
+            /**
+             * Discount
+             * @description Reward discount factor gamma.
+             * @default 0.99
+             */
+            discount: number;
+            /**
+             * Batch Size
+             * @description Transitions per gradient update.
+             * @default 32
+             */
+            batch_size: number;
+            /**
+             * Min Steps Learn
+             * @description Environment steps collected before the first update.
+             * @default 50000
+             */
+            min_steps_learn: number;
+            /**
+             * Delta Clip
+             * @description Huber loss threshold; null: squared error.
+             * @default 1
+             */
+            delta_clip: number | null;
+            /**
+             * Replay Size
+             * @description Transitions the replay buffer holds.
+             * @default 1000000
+             */
+            replay_size: number;
+            /**
+             * Replay Ratio
+             * @description Transitions consumed per transition generated: updates per iteration = round(replay_ratio * batch_T * batch_B / batch_size), at least 1.
+             * @default 8
+             */
+            replay_ratio: number;
+            /**
+             * Target Update Tau
+             * @description Weight of the online net in target updates (1: copy).
+             * @default 1
+             */
+            target_update_tau: number;
+            /**
+             * Target Update Interval
+             * @description Updates between target-network updates.
+             * @default 312
+             */
+            target_update_interval: number;
+            /**
+             * N Step Return
+             * @description Steps of the bootstrapped return.
+             * @default 1
+             */
+            n_step_return: number;
+            /**
+             * Learning Rate
+             * @description Adam learning rate.
+             * @default 0.00025
+             */
+            learning_rate: number;
+            /**
+             * Clip Grad Norm
+             * @description Global gradient-norm clip.
+             * @default 10
+             */
+            clip_grad_norm: number;
+            /**
+             * Eps Steps
+             * @description Environment steps over which the sampling epsilon decays linearly from eps_init to eps_final (from min_steps_learn on).
+             * @default 1000000
+             */
+            eps_steps: number;
+            /**
+             * Eps Init
+             * @description Sampling epsilon before learning.
+             * @default 1
+             */
+            eps_init: number;
+            /**
+             * Eps Final
+             * @description Sampling epsilon after eps_steps.
+             * @default 0.01
+             */
+            eps_final: number;
+            /**
+             * Eps Eval
+             * @description Evaluation epsilon (1 at the step-0 evaluation).
+             * @default 0.001
+             */
+            eps_eval: number;
+            /**
+             * Double Dqn
+             * @description Choose the target's action with the online net (double DQN).
+             * @default false
+             */
+            double_dqn: boolean;
+            /**
+             * Prioritized Replay
+             * @description Prioritized experience replay.
+             * @default false
+             */
+            prioritized_replay: boolean;
+            /**
+             * Pri Alpha
+             * @description Priority exponent alpha.
+             * @default 0.6
+             */
+            pri_alpha: number;
+            /**
+             * Pri Beta Init
+             * @description Importance-sampling exponent beta at the first update.
+             * @default 0.4
+             */
+            pri_beta_init: number;
+            /**
+             * Pri Beta Final
+             * @description Final beta.
+             * @default 1
+             */
+            pri_beta_final: number;
+            /**
+             * Pri Beta Steps
+             * @description Environment step at which beta reaches pri_beta_final.
+             * @default 50000000
+             */
+            pri_beta_steps: number;
+            /**
+             * Default Priority
+             * @description Priority of new transitions; null: delta_clip (or 1).
+             */
+            default_priority?: number | null;
+            /**
+             * Bootstrap Timelimit
+             * @description Leave out of the loss every transition whose n-step window hits a time-limit cut (its bootstrap target would be wrong).
+             * @default true
+             */
+            bootstrap_timelimit: boolean;
+            /**
+             * V Min
+             * @description Lowest atom of the return distribution.
+             * @default -10
+             */
+            V_min: number;
+            /**
+             * V Max
+             * @description Highest atom of the return distribution.
+             * @default 10
+             */
+            V_max: number;
+            /**
+             * N Atoms
+             * @description Atoms of the return distribution.
+             * @default 51
+             */
+            n_atoms: number;
         };
         /** CompareRequest */
         CompareRequest: {
@@ -513,6 +752,264 @@ export interface components {
              * @description One aggregate per sweep variant, on the same grid (group_by=variant).
              */
             groups?: components["schemas"]["CurveGroup"][] | null;
+        };
+        /** DDPGAlgo */
+        DDPGAlgo: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "DDPG";
+            params?: components["schemas"]["DDPGParams"];
+        };
+        /**
+         * DDPGParams
+         * @description Deep deterministic policy gradient (rlpyt ``algos/qpg/ddpg.py``, ``DdpgAgent``).
+         */
+        DDPGParams: {
+            /**
+             * Discount
+             * @description Reward discount factor gamma.
+             * @default 0.99
+             */
+            discount: number;
+            /**
+             * Min Steps Learn
+             * @description Environment steps collected before the first update.
+             * @default 10000
+             */
+            min_steps_learn: number;
+            /**
+             * Replay Size
+             * @description Transitions the replay buffer holds.
+             * @default 1000000
+             */
+            replay_size: number;
+            /**
+             * N Step Return
+             * @description Steps of the bootstrapped return.
+             * @default 1
+             */
+            n_step_return: number;
+            /**
+             * Bootstrap Timelimit
+             * @description Leave out of the loss every sample whose n-step window hits a time-limit cut (its bootstrap target would be wrong).
+             * @default true
+             */
+            bootstrap_timelimit: boolean;
+            /**
+             * Q Learning Rate
+             * @description Adam learning rate of Q.
+             * @default 0.001
+             */
+            q_learning_rate: number;
+            /**
+             * Clip Grad Norm
+             * @description Gradient-norm clip of each network.
+             * @default 100000000
+             */
+            clip_grad_norm: number;
+            /**
+             * Q Target Clip
+             * @description Clamp of the Q target's magnitude.
+             * @default 1000000
+             */
+            q_target_clip: number;
+            /**
+             * Action Std
+             * @description Std of the Gaussian exploration noise.
+             * @default 0.1
+             */
+            action_std: number;
+            /**
+             * Batch Size
+             * @description Transitions per gradient update.
+             * @default 64
+             */
+            batch_size: number;
+            /**
+             * Replay Ratio
+             * @description Transitions consumed per transition generated: updates per iteration = round(replay_ratio * batch_T * batch_B / batch_size), at least 1.
+             * @default 64
+             */
+            replay_ratio: number;
+            /**
+             * Target Update Tau
+             * @description Polyak weight of the online nets in target updates.
+             * @default 0.01
+             */
+            target_update_tau: number;
+            /**
+             * Target Update Interval
+             * @description Updates between target-network updates.
+             * @default 1
+             */
+            target_update_interval: number;
+            /**
+             * Policy Update Interval
+             * @description Q updates per policy update.
+             * @default 1
+             */
+            policy_update_interval: number;
+            /**
+             * Learning Rate
+             * @description Adam learning rate of the policy mu.
+             * @default 0.0001
+             */
+            learning_rate: number;
+        };
+        /** DQNAlgo */
+        DQNAlgo: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "DQN";
+            params?: components["schemas"]["DQNParams"];
+        };
+        /**
+         * DQNParams
+         * @description DQN with double, prioritized and n-step options (rlpyt ``algos/dqn/dqn.py``,
+         *     ``DqnAgent``); dueling is the model option ``model.dueling``.
+         */
+        DQNParams: {
+            /**
+             * Discount
+             * @description Reward discount factor gamma.
+             * @default 0.99
+             */
+            discount: number;
+            /**
+             * Batch Size
+             * @description Transitions per gradient update.
+             * @default 32
+             */
+            batch_size: number;
+            /**
+             * Min Steps Learn
+             * @description Environment steps collected before the first update.
+             * @default 50000
+             */
+            min_steps_learn: number;
+            /**
+             * Delta Clip
+             * @description Huber loss threshold; null: squared error.
+             * @default 1
+             */
+            delta_clip: number | null;
+            /**
+             * Replay Size
+             * @description Transitions the replay buffer holds.
+             * @default 1000000
+             */
+            replay_size: number;
+            /**
+             * Replay Ratio
+             * @description Transitions consumed per transition generated: updates per iteration = round(replay_ratio * batch_T * batch_B / batch_size), at least 1.
+             * @default 8
+             */
+            replay_ratio: number;
+            /**
+             * Target Update Tau
+             * @description Weight of the online net in target updates (1: copy).
+             * @default 1
+             */
+            target_update_tau: number;
+            /**
+             * Target Update Interval
+             * @description Updates between target-network updates.
+             * @default 312
+             */
+            target_update_interval: number;
+            /**
+             * N Step Return
+             * @description Steps of the bootstrapped return.
+             * @default 1
+             */
+            n_step_return: number;
+            /**
+             * Learning Rate
+             * @description Adam learning rate.
+             * @default 0.00025
+             */
+            learning_rate: number;
+            /**
+             * Clip Grad Norm
+             * @description Global gradient-norm clip.
+             * @default 10
+             */
+            clip_grad_norm: number;
+            /**
+             * Eps Steps
+             * @description Environment steps over which the sampling epsilon decays linearly from eps_init to eps_final (from min_steps_learn on).
+             * @default 1000000
+             */
+            eps_steps: number;
+            /**
+             * Eps Init
+             * @description Sampling epsilon before learning.
+             * @default 1
+             */
+            eps_init: number;
+            /**
+             * Eps Final
+             * @description Sampling epsilon after eps_steps.
+             * @default 0.01
+             */
+            eps_final: number;
+            /**
+             * Eps Eval
+             * @description Evaluation epsilon (1 at the step-0 evaluation).
+             * @default 0.001
+             */
+            eps_eval: number;
+            /**
+             * Double Dqn
+             * @description Choose the target's action with the online net (double DQN).
+             * @default false
+             */
+            double_dqn: boolean;
+            /**
+             * Prioritized Replay
+             * @description Prioritized experience replay.
+             * @default false
+             */
+            prioritized_replay: boolean;
+            /**
+             * Pri Alpha
+             * @description Priority exponent alpha.
+             * @default 0.6
+             */
+            pri_alpha: number;
+            /**
+             * Pri Beta Init
+             * @description Importance-sampling exponent beta at the first update.
+             * @default 0.4
+             */
+            pri_beta_init: number;
+            /**
+             * Pri Beta Final
+             * @description Final beta.
+             * @default 1
+             */
+            pri_beta_final: number;
+            /**
+             * Pri Beta Steps
+             * @description Environment step at which beta reaches pri_beta_final.
+             * @default 50000000
+             */
+            pri_beta_steps: number;
+            /**
+             * Default Priority
+             * @description Priority of new transitions; null: delta_clip (or 1).
+             */
+            default_priority?: number | null;
+            /**
+             * Bootstrap Timelimit
+             * @description Leave out of the loss every transition whose n-step window hits a time-limit cut (its bootstrap target would be wrong).
+             * @default true
+             */
+            bootstrap_timelimit: boolean;
         };
         /** EnvSpec */
         EnvSpec: {
@@ -694,7 +1191,7 @@ export interface components {
             name: string;
             env: components["schemas"]["EnvSpec"];
             /** Algo */
-            algo: components["schemas"]["PPOAlgo"];
+            algo: components["schemas"]["PPOAlgo"] | components["schemas"]["A2CAlgo"] | components["schemas"]["DQNAlgo"] | components["schemas"]["CategoricalDQNAlgo"] | components["schemas"]["R2D1Algo"] | components["schemas"]["DDPGAlgo"] | components["schemas"]["TD3Algo"] | components["schemas"]["SACAlgo"];
             model?: components["schemas"]["ModelSpec"];
             sampler?: components["schemas"]["SamplerSpec"];
             runner?: components["schemas"]["RunnerSpec"];
@@ -855,26 +1352,46 @@ export interface components {
              */
             wall_time: number;
         };
-        /** ModelSpec */
+        /**
+         * ModelSpec
+         * @description Options of the model; its class follows from the algorithm and the env's spaces (images
+         *     get rlpyt's conv nets, vectors MLPs). Options left at ``null`` take the family's default,
+         *     which is rlpyt's for that kind of model.
+         */
         ModelSpec: {
             /**
              * Hidden Sizes
-             * @description Units per hidden layer of the MLP trunk.
+             * @description Units per hidden layer of the MLPs (after the conv layers for images); default: the family's ([64, 64] policy gradient, [256, 256] SAC, [400, 300] DDPG/TD3, [64, 64] DQN on vectors).
              */
-            hidden_sizes?: number[];
+            hidden_sizes?: number[] | null;
             /**
              * Nonlinearity
-             * @description Hidden activation.
-             * @default tanh
-             * @enum {string}
+             * @description Hidden activation; default: tanh for policy gradient, else relu.
              */
-            nonlinearity: "tanh" | "relu";
+            nonlinearity?: ("tanh" | "relu") | null;
             /**
              * Normalize Observation
              * @description Standardise observations by their running mean and std, clipped to +-10 (statistics update in training and are saved with the model).
              * @default false
              */
             normalize_observation: boolean;
+            /**
+             * Recurrent
+             * @description Put an LSTM after the feed-forward layers (recurrent PPO / A2C; R2D1 is always recurrent).
+             * @default false
+             */
+            recurrent: boolean;
+            /**
+             * Lstm Size
+             * @description LSTM units; default: 256 (R2D1: 512).
+             */
+            lstm_size?: number | null;
+            /**
+             * Dueling
+             * @description Dueling value/advantage head (DQN family).
+             * @default false
+             */
+            dueling: boolean;
         };
         /** PPOAlgo */
         PPOAlgo: {
@@ -956,6 +1473,218 @@ export interface components {
              * @default false
              */
             normalize_advantage: boolean;
+        };
+        /** PresetInfo */
+        PresetInfo: {
+            /**
+             * Name
+             * @description Submit it as the spec, or load it with preset:NAME.
+             */
+            name: string;
+            /** Algorithm */
+            algorithm: string;
+            /** Env Id */
+            env_id: string;
+            /**
+             * Spec
+             * @description The preset's resolved experiment spec.
+             */
+            spec: {
+                [key: string]: unknown;
+            };
+        };
+        /** R2D1Algo */
+        R2D1Algo: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "R2D1";
+            params?: components["schemas"]["R2D1Params"];
+        };
+        /**
+         * R2D1Params
+         * @description Recurrent replay DQN: double DQN, dueling option (``model.dueling``), n-step returns,
+         *     prioritized replay of sequences with LSTM burn-in, value rescaling.
+         */
+        R2D1Params: {
+            /**
+             * Discount
+             * @description Reward discount factor gamma.
+             * @default 0.997
+             */
+            discount: number;
+            /**
+             * Batch T
+             * @description Trained steps of each replayed sequence.
+             * @default 80
+             */
+            batch_T: number;
+            /**
+             * Batch B
+             * @description Replayed sequences per update.
+             * @default 64
+             */
+            batch_B: number;
+            /**
+             * Warmup T
+             * @description Burn-in steps before the trained ones, from the stored RNN state.
+             * @default 40
+             */
+            warmup_T: number;
+            /**
+             * Store Rnn State Interval
+             * @description Store the agent's RNN state every this many steps; sequences start only there (0: store none, start from zeros anywhere).
+             * @default 40
+             */
+            store_rnn_state_interval: number;
+            /**
+             * Min Steps Learn
+             * @description Environment steps collected before the first update.
+             * @default 100000
+             */
+            min_steps_learn: number;
+            /**
+             * Delta Clip
+             * @description Huber loss threshold; null: squared error (R2D2).
+             */
+            delta_clip?: number | null;
+            /**
+             * Replay Size
+             * @description Steps the replay buffer holds.
+             * @default 1000000
+             */
+            replay_size: number;
+            /**
+             * Replay Ratio
+             * @description Steps replayed per step sampled: updates per iteration = round(replay_ratio * sampler batch / ((warmup_T + batch_T) * batch_B)), at least 1.
+             * @default 1
+             */
+            replay_ratio: number;
+            /**
+             * Target Update Interval
+             * @description Updates between copies of the online net into the target.
+             * @default 2500
+             */
+            target_update_interval: number;
+            /**
+             * N Step Return
+             * @description Steps of the bootstrapped return.
+             * @default 5
+             */
+            n_step_return: number;
+            /**
+             * Learning Rate
+             * @description Adam learning rate.
+             * @default 0.0001
+             */
+            learning_rate: number;
+            /**
+             * Adam Eps
+             * @description Adam epsilon (rlpyt: optim_kwargs eps=1e-3 for R2D1).
+             * @default 0.001
+             */
+            adam_eps: number;
+            /**
+             * Clip Grad Norm
+             * @description Global gradient-norm clip.
+             * @default 80
+             */
+            clip_grad_norm: number;
+            /**
+             * Double Dqn
+             * @description Pick the target action with the online net.
+             * @default true
+             */
+            double_dqn: boolean;
+            /**
+             * Prioritized Replay
+             * @description Replay sequences by priority.
+             * @default true
+             */
+            prioritized_replay: boolean;
+            /**
+             * Pri Alpha
+             * @description Priority exponent alpha.
+             * @default 0.6
+             */
+            pri_alpha: number;
+            /**
+             * Pri Beta Init
+             * @description Importance-weight exponent beta.
+             * @default 0.9
+             */
+            pri_beta_init: number;
+            /**
+             * Pri Beta Final
+             * @description beta at pri_beta_steps.
+             * @default 0.9
+             */
+            pri_beta_final: number;
+            /**
+             * Pri Beta Steps
+             * @description Steps of the linear beta schedule.
+             * @default 50000000
+             */
+            pri_beta_steps: number;
+            /**
+             * Pri Eta
+             * @description Sequence priority = eta * max |TD error| + (1 - eta) * mean |TD error|.
+             * @default 0.9
+             */
+            pri_eta: number;
+            /**
+             * Default Priority
+             * @description Priority of new sequences; null: delta_clip, or 1.
+             */
+            default_priority?: number | null;
+            /**
+             * Input Priorities
+             * @description Give new sequences priorities from the TD errors of the Q values the sampler recorded, not the default.
+             * @default true
+             */
+            input_priorities: boolean;
+            /**
+             * Input Priority Shift
+             * @description Which stored-state slot before a batch gets that batch's input priority; null: warmup_T // store_rnn_state_interval (the sequence trained on the batch).
+             */
+            input_priority_shift?: number | null;
+            /**
+             * Value Scale Eps
+             * @description epsilon of h(x) = sign(x)(sqrt(|x|+1)-1) + epsilon x.
+             * @default 0.001
+             */
+            value_scale_eps: number;
+            /**
+             * Bootstrap Timelimit
+             * @description Leave out of the loss every step whose n-step window hits a time-limit cut.
+             * @default true
+             */
+            bootstrap_timelimit: boolean;
+            /**
+             * Eps Init
+             * @description Exploration epsilon at the start.
+             * @default 1
+             */
+            eps_init: number;
+            /**
+             * Eps Final
+             * @description Epsilon after eps_steps.
+             * @default 0.01
+             */
+            eps_final: number;
+            /**
+             * Eps Steps
+             * @description Environment steps of the linear epsilon decay.
+             * @default 1000000
+             */
+            eps_steps: number;
+            /**
+             * Eps Eval
+             * @description Epsilon in evaluation.
+             * @default 0.001
+             */
+            eps_eval: number;
         };
         /** Run */
         Run: {
@@ -1149,15 +1878,25 @@ export interface components {
             /** Attempts */
             attempts: components["schemas"]["RunAttempt"][];
         };
-        /** RunnerSpec */
+        /**
+         * RunnerSpec
+         * @description The training loop. ``sync`` and ``sync_eval`` run ``world_size`` data-parallel replicas
+         *     (one process each, gradients averaged every step; see engine/runners/sync_rl.py).
+         */
         RunnerSpec: {
             /**
              * Kind
-             * @description minibatch logs training episodes; minibatch_eval adds offline evaluation at start and every log interval (eval_return_mean).
+             * @description minibatch logs training episodes; minibatch_eval adds offline evaluation at start and every log interval (eval_return_mean); sync and sync_eval are the same over world_size data-parallel processes.
              * @default minibatch
              * @enum {string}
              */
-            kind: "minibatch" | "minibatch_eval";
+            kind: "minibatch" | "minibatch_eval" | "sync" | "sync_eval";
+            /**
+             * World Size
+             * @description Processes of a sync run (weak scaling: each collects the sampler's batch, so an iteration is world_size x batch_T x batch_B steps).
+             * @default 1
+             */
+            world_size: number;
             /**
              * N Steps
              * @description Environment steps to train.
@@ -1186,6 +1925,124 @@ export interface components {
              * @description Also keep a copy every this many steps under checkpoints/; default: keep only the last.
              */
             checkpoint_keep_interval_steps?: number | null;
+        };
+        /** SACAlgo */
+        SACAlgo: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "SAC";
+            params?: components["schemas"]["SACParams"];
+        };
+        /**
+         * SACParams
+         * @description Soft actor-critic with twin Q and no value network (rlpyt ``algos/qpg/sac.py``,
+         *     ``SacAgent``).
+         */
+        SACParams: {
+            /**
+             * Discount
+             * @description Reward discount factor gamma.
+             * @default 0.99
+             */
+            discount: number;
+            /**
+             * Min Steps Learn
+             * @description Environment steps collected before the first update.
+             * @default 10000
+             */
+            min_steps_learn: number;
+            /**
+             * Replay Size
+             * @description Transitions the replay buffer holds.
+             * @default 1000000
+             */
+            replay_size: number;
+            /**
+             * N Step Return
+             * @description Steps of the bootstrapped return.
+             * @default 1
+             */
+            n_step_return: number;
+            /**
+             * Bootstrap Timelimit
+             * @description Leave out of the loss every sample whose n-step window hits a time-limit cut (its bootstrap target would be wrong).
+             * @default true
+             */
+            bootstrap_timelimit: boolean;
+            /**
+             * Batch Size
+             * @description Transitions per gradient update.
+             * @default 256
+             */
+            batch_size: number;
+            /**
+             * Replay Ratio
+             * @description Transitions consumed per transition generated: updates per iteration = round(replay_ratio * batch_T * batch_B / batch_size), at least 1.
+             * @default 256
+             */
+            replay_ratio: number;
+            /**
+             * Target Update Tau
+             * @description Polyak weight of the online nets in target updates.
+             * @default 0.005
+             */
+            target_update_tau: number;
+            /**
+             * Target Update Interval
+             * @description Updates between target-network updates.
+             * @default 1
+             */
+            target_update_interval: number;
+            /**
+             * Learning Rate
+             * @description Adam learning rate of pi, both Qs and alpha.
+             * @default 0.0003
+             */
+            learning_rate: number;
+            /**
+             * Action Prior
+             * @description Prior over actions in the policy loss.
+             * @default uniform
+             * @enum {string}
+             */
+            action_prior: "uniform" | "gaussian";
+            /**
+             * Reward Scale
+             * @description Multiplies rewards in the Q target.
+             * @default 1
+             */
+            reward_scale: number;
+            /**
+             * Target Entropy
+             * @description Entropy target of the alpha tuning; auto: -(action dims).
+             * @default auto
+             */
+            target_entropy: "auto" | number;
+            /**
+             * Fixed Alpha
+             * @description Fixed entropy weight alpha instead of tuning it.
+             */
+            fixed_alpha?: number | null;
+            /**
+             * Reparameterize
+             * @description Reparameterised policy gradient; false: the likelihood-ratio gradient (rlpyt raised NotImplementedError).
+             * @default true
+             */
+            reparameterize: boolean;
+            /**
+             * Clip Grad Norm
+             * @description Gradient-norm clip of each network.
+             * @default 1000000000
+             */
+            clip_grad_norm: number;
+            /**
+             * Pretrain Std
+             * @description Pre-squash std of the exploration before min_steps_learn (near-uniform actions); afterwards the policy's learned std.
+             * @default 0.75
+             */
+            pretrain_std: number;
         };
         /**
          * SamplerAffinitySpec
@@ -1280,6 +2137,132 @@ export interface components {
              * @default 20
              */
             eval_max_trajectories: number | null;
+        };
+        /** TD3Algo */
+        TD3Algo: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "TD3";
+            params?: components["schemas"]["TD3Params"];
+        };
+        /**
+         * TD3Params
+         * @description Twin delayed DDPG (rlpyt ``algos/qpg/td3.py``, ``Td3Agent``).
+         *
+         *     rlpyt's TD3 declared ``mu_learning_rate`` but its optimiser read DDPG's ``learning_rate``
+         *     (1e-4); here ``mu_learning_rate`` is the policy's learning rate.
+         */
+        TD3Params: {
+            /**
+             * Discount
+             * @description Reward discount factor gamma.
+             * @default 0.99
+             */
+            discount: number;
+            /**
+             * Min Steps Learn
+             * @description Environment steps collected before the first update.
+             * @default 10000
+             */
+            min_steps_learn: number;
+            /**
+             * Replay Size
+             * @description Transitions the replay buffer holds.
+             * @default 1000000
+             */
+            replay_size: number;
+            /**
+             * N Step Return
+             * @description Steps of the bootstrapped return.
+             * @default 1
+             */
+            n_step_return: number;
+            /**
+             * Bootstrap Timelimit
+             * @description Leave out of the loss every sample whose n-step window hits a time-limit cut (its bootstrap target would be wrong).
+             * @default true
+             */
+            bootstrap_timelimit: boolean;
+            /**
+             * Q Learning Rate
+             * @description Adam learning rate of Q.
+             * @default 0.001
+             */
+            q_learning_rate: number;
+            /**
+             * Clip Grad Norm
+             * @description Gradient-norm clip of each network.
+             * @default 100000000
+             */
+            clip_grad_norm: number;
+            /**
+             * Q Target Clip
+             * @description Clamp of the Q target's magnitude.
+             * @default 1000000
+             */
+            q_target_clip: number;
+            /**
+             * Action Std
+             * @description Std of the Gaussian exploration noise.
+             * @default 0.1
+             */
+            action_std: number;
+            /**
+             * Batch Size
+             * @description Transitions per gradient update.
+             * @default 100
+             */
+            batch_size: number;
+            /**
+             * Replay Ratio
+             * @description Transitions consumed per transition generated: updates per iteration = round(replay_ratio * batch_T * batch_B / batch_size), at least 1.
+             * @default 100
+             */
+            replay_ratio: number;
+            /**
+             * Target Update Tau
+             * @description Polyak weight of the online nets in target updates.
+             * @default 0.005
+             */
+            target_update_tau: number;
+            /**
+             * Target Update Interval
+             * @description Updates between target-network updates.
+             * @default 2
+             */
+            target_update_interval: number;
+            /**
+             * Policy Update Interval
+             * @description Q updates per policy update.
+             * @default 2
+             */
+            policy_update_interval: number;
+            /**
+             * Mu Learning Rate
+             * @description Adam learning rate of mu.
+             * @default 0.001
+             */
+            mu_learning_rate: number;
+            /**
+             * Pretrain Std
+             * @description Exploration std before min_steps_learn (then action_std).
+             * @default 0.5
+             */
+            pretrain_std: number;
+            /**
+             * Target Noise Std
+             * @description Std of the target policy smoothing noise.
+             * @default 0.2
+             */
+            target_noise_std: number;
+            /**
+             * Target Noise Clip
+             * @description Clip of the target policy smoothing noise.
+             * @default 0.5
+             */
+            target_noise_clip: number;
         };
         /** ValidationError */
         ValidationError: {
@@ -2396,6 +3379,8 @@ export interface operations {
         parameters: {
             query: {
                 experiment_id: number;
+                /** @description The API token, for clients that cannot send a header (a browser's EventSource); read scope suffices. Only the events stream takes it; it is redacted from the access log. */
+                access_token?: string | null;
             };
             header?: never;
             path?: never;

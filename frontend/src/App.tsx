@@ -1,3 +1,4 @@
+import { ComparePage } from './pages/ComparePage';
 import { ExperimentPage } from './pages/ExperimentPage';
 import { ExperimentsPage } from './pages/ExperimentsPage';
 import { LaunchPage } from './pages/LaunchPage';
@@ -14,6 +15,9 @@ function Nav({ path }: { path: string }) {
         <Link to="/" className={on(path === '/' || path.startsWith('/experiments'))} data-testid="nav-experiments">
           Experiments
         </Link>
+        <Link to="/compare" className={on(path.startsWith('/compare'))} data-testid="nav-compare">
+          Compare
+        </Link>
         <Link to="/launch" className={on(path.startsWith('/launch'))} data-testid="nav-launch">
           New experiment
         </Link>
@@ -25,6 +29,7 @@ function Nav({ path }: { path: string }) {
 function Page({ path }: { path: string }) {
   if (matchPath('/', path) || matchPath('/experiments', path)) return <ExperimentsPage />;
   if (matchPath('/launch', path)) return <LaunchPage />;
+  if (matchPath('/compare', path)) return <ComparePage />;
   const exp = matchPath('/experiments/:id', path);
   if (exp?.['id']) return <ExperimentPage key={exp['id']} id={exp['id']} />;
   return (

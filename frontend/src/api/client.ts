@@ -69,7 +69,8 @@ function isObject(x: unknown): x is Record<string, unknown> {
 
 type Result<T> = { data?: T; error?: unknown; response: Response };
 
-async function unwrap<T>(call: Promise<Result<T>>): Promise<T> {
+/** The response body, or an ApiError with the status and FastAPI's `detail` as the message. */
+export async function unwrap<T>(call: Promise<Result<T>>): Promise<T> {
   let result: Result<T>;
   try {
     result = await call;
@@ -82,8 +83,8 @@ async function unwrap<T>(call: Promise<Result<T>>): Promise<T> {
   throw new ApiError(response.status, describeErrorBody(error, response.status), error);
 }
 
-type ExperimentPathId = paths['/api/v1/experiments/{id}']['get']['parameters']['path']['id'];
-type RunPathId = paths['/api/v1/runs/{id}']['get']['parameters']['path']['id'];
+export type ExperimentPathId = paths['/api/v1/experiments/{id}']['get']['parameters']['path']['id'];
+export type RunPathId = paths['/api/v1/runs/{id}']['get']['parameters']['path']['id'];
 
 /**
  * A route segment as the schema's path-parameter type. Ids are integers in the current schema;

@@ -1,9 +1,19 @@
-/** The collapsible "Algorithm parameters" section, generated from the params JSON Schema. */
+/**
+ * A collapsible section of generated inputs: the algorithm's params, or a spec section (model,
+ * sampler, runner), from its JSON Schema. Inputs are `${idPrefix}-${name}`; errors are read at
+ * `param:${errorPrefix}${name}`.
+ */
 import type { SchemaField } from '../lib/schemaFields';
 import { paramField, type FieldErrors } from '../lib/formFields';
 import type { ParamInput } from '../lib/spec';
 
 interface Props {
+  title?: string;
+  /** Prefix of the inputs' ids and test ids. */
+  idPrefix?: string;
+  /** Prefix of the fields' keys in `errors` ("model." for `param:model.hidden_sizes`). */
+  errorPrefix?: string;
+  description?: string;
   fields: readonly SchemaField[];
   inputs: Record<string, ParamInput>;
   errors: FieldErrors;
@@ -23,28 +33,42 @@ function boundsHint(f: SchemaField): string {
   return parts.join(', ');
 }
 
-export function ParamsSection({ fields, inputs, errors, changed, open, onToggle, onChange, onReset }: Props) {
+export function ParamsSection({
+  title = 'Algorithm parameters',
+  idPrefix = 'param',
+  errorPrefix = '',
+  description,
+  fields,
+  inputs,
+  errors,
+  changed,
+  open,
+  onToggle,
+  onChange,
+  onReset,
+}: Props) {
   return (
     <details
       className="params"
       open={open}
       onToggle={(e) => onToggle((e.currentTarget as HTMLDetailsElement).open)}
-      data-testid="algo-params"
+      data-testid={idPrefix === 'param' ? 'algo-params' : `section-${idPrefix}`}
     >
       <summary>
-        Algorithm parameters{' '}
+        {title}{' '}
         <span className="muted">
           ({fields.length} {fields.length === 1 ? 'parameter' : 'parameters'}
           {changed.size > 0 ? `, ${changed.size} changed` : ', all defaults'})
         </span>
       </summary>
+      {description && open && <p className="muted small">{description}</p>}
       {fields.length === 0 ? (
         <p className="muted">This algorithm publishes no editable parameters.</p>
       ) : (
         <div className="params-grid">
           {fields.map((f) => {
-            const id = `param-${f.name}`;
-            const err = errors[paramField(f.name)];
+            const id = `${idPrefix}-${f.name}`;
+            const err = errors[paramField(`${errorPrefix}${f.name}`)];
             const hint = boundsHint(f);
             const value = inputs[f.name];
             return (
@@ -79,26 +103,26 @@ export function ParamsSection({ fields, inputs, errors, changed, open, onToggle,
                     <input
                       id={id}
                       data-testid={id}
-                      type={f.kind === 'string' ? 'text' : 'number'}
+                      type={f.kind === 'string' || f.kind === 'list' ? 'text' : 'number'}
                       step={f.kind === 'integer' ? 1 : 'any'}
                       min={f.minimum}
                       max={f.maximum}
                       inputMode={f.kind === 'integer' ? 'numeric' : f.kind === 'number' ? 'decimal' : undefined}
-                      placeholder={f.nullable ? '(none)' : 'default'}
+                      placeholder={f.kind === 'list' ? (f.nullable ? 'default, e.g. 64, 64' : 'e.g. 64, 64') : f.nullable ? '(none)' : 'default'}
                       value={typeof value === 'string' ? value : ''}
                       aria-invalid={err ? true : undefined}
                       onChange={(e) => onChange(f.name, e.target.value)}
                     />
                   )}
                   <span className="param-meta muted">
-                    {f.kind}
-                    {f.default !== undefined && <> · default {String(f.default)}</>}
+                    {f.kind === 'list' ? `list of ${f.itemKind ?? 'number'}s` : f.kind}
+                    {f.default !== undefined && <> · default {f.default === null ? 'null (server decides)' : Array.isArray(f.default) ? f.default.join(', ') : String(f.default)}</>}
                     {hint && <> · {hint}</>}
                   </span>
                 </div>
                 {f.description && <div className="param-desc muted">{f.description}</div>}
                 {err && (
-                  <div className="field-error" data-testid={`error-param-${f.name}`}>
+                  <div className="field-error" data-testid={`error-${idPrefix}-${f.name}`} role="alert">
                     {err}
                   </div>
                 )}

@@ -3,7 +3,7 @@
  * so it never delays the first paint; every later change goes through `Plotly.react`, which
  * diffs against the current figure (no flicker, zoom kept through `layout.uirevision`).
  */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type MutableRefObject } from 'react';
 import type { Config, Data, Layout } from 'plotly.js-dist-min';
 
 type PlotlyApi = (typeof import('plotly.js-dist-min'))['default'];
@@ -30,12 +30,15 @@ export interface PlotlyChartProps {
   onRendered?: () => void;
   className?: string;
   ariaLabel?: string;
+  /** Receives the element Plotly draws into (for image export). */
+  plotRef?: MutableRefObject<HTMLDivElement | null>;
 }
 
 const DEFAULT_CONFIG: Partial<Config> = { responsive: true, displaylogo: false, showSendToCloud: false };
 
-export function PlotlyChart({ data, layout, config, onRendered, className, ariaLabel }: PlotlyChartProps) {
-  const ref = useRef<HTMLDivElement>(null);
+export function PlotlyChart({ data, layout, config, onRendered, className, ariaLabel, plotRef }: PlotlyChartProps) {
+  const ownRef = useRef<HTMLDivElement>(null);
+  const ref = plotRef ?? ownRef;
   const [failed, setFailed] = useState<string>();
   const [ready, setReady] = useState(false);
 

@@ -34,6 +34,16 @@ describe('fieldForLoc', () => {
   });
 });
 
+describe('fieldForLoc with spec sections', () => {
+  it('maps a section field the form shows to its input, others to the general box', () => {
+    const sections = ['model.hidden_sizes', 'sampler.batch_B'];
+    expect(fieldForLoc(['body', 'spec', 'model', 'hidden_sizes', 2], [], sections)).toBe('param:model.hidden_sizes');
+    expect(fieldForLoc(['body', 'spec', 'sampler', 'batch_B'], [], sections)).toBe('param:sampler.batch_B');
+    expect(fieldForLoc(['body', 'spec', 'sampler', 'batch_T'], [], sections)).toBeUndefined();
+    expect(fieldForLoc(['body', 'spec', 'runner', 'n_steps'], [], sections)).toBe('n-steps');
+  });
+});
+
 describe('mapValidationErrors', () => {
   it('puts field errors at their fields and the rest in the general list', () => {
     const mapped = mapValidationErrors(

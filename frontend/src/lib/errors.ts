@@ -21,6 +21,7 @@ export interface MappedErrors {
 export function fieldForLoc(
   loc: readonly (string | number)[],
   paramNames: readonly string[] = [],
+  sectionFieldNames: readonly string[] = [],
 ): FormField | undefined {
   let path = [...loc];
   if (path[0] === 'body') path = path.slice(1);
@@ -42,7 +43,12 @@ export function fieldForLoc(
       return 'algo';
     }
     case 'runner':
-      return rest[0] === 'n_steps' ? 'n-steps' : undefined;
+    case 'model':
+    case 'sampler': {
+      if (head === 'runner' && rest[0] === 'n_steps') return 'n-steps';
+      const dotted = `${head}.${String(rest[0])}`;
+      return sectionFieldNames.includes(dotted) ? paramField(dotted) : undefined;
+    }
     case 'seeds':
       return 'n-seeds';
     default:
@@ -62,11 +68,12 @@ export function locLabel(loc: readonly (string | number)[]): string {
 export function mapValidationErrors(
   items: readonly ValidationErrorItem[],
   paramNames: readonly string[] = [],
+  sectionFieldNames: readonly string[] = [],
 ): MappedErrors {
   const fields: FieldErrors = {};
   const general: string[] = [];
   for (const item of items) {
-    const field = fieldForLoc(item.loc, paramNames);
+    const field = fieldForLoc(item.loc, paramNames, sectionFieldNames);
     if (field) {
       const prev = fields[field];
       fields[field] = prev ? `${prev}; ${item.msg}` : item.msg;

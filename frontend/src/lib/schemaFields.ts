@@ -5,10 +5,10 @@
  */
 import type { JsonSchema } from '../api/types';
 
-export type FieldKind = 'number' | 'integer' | 'boolean' | 'string' | 'enum';
+export type FieldKind = 'number' | 'integer' | 'boolean' | 'string' | 'enum' | 'list';
 
-/** A scalar value a field can hold; `null` only for nullable fields. */
-export type FieldValue = number | boolean | string | null;
+/** A value a field can hold; `null` only for nullable fields, a number list for `list`. */
+export type FieldValue = number | boolean | string | null | number[];
 
 export interface SchemaField {
   name: string;
@@ -27,6 +27,10 @@ export interface SchemaField {
   required: boolean;
   /** The choices of an `enum` field. */
   options?: (string | number)[];
+  /** A `list` field's item type (lists of numbers, entered as "64, 64"). */
+  itemKind?: 'integer' | 'number';
+  /** A `list` field's bounds on its length. */
+  maxItems?: number;
 }
 
 const SCALAR_KINDS = new Set(['number', 'integer', 'boolean', 'string']);
@@ -91,8 +95,13 @@ function fieldFromProperty(
 
   let kind: FieldKind;
   let options: (string | number)[] | undefined;
+  let itemKind: SchemaField['itemKind'];
   const choices = scalarChoices(s);
-  if (choices !== undefined && choices.every((c) => typeof c !== 'boolean')) {
+  const items = type === 'array' && s.items ? resolve(s.items, root) : undefined;
+  if (items && (items.type === 'integer' || items.type === 'number')) {
+    kind = 'list';
+    itemKind = items.type;
+  } else if (choices !== undefined && choices.every((c) => typeof c !== 'boolean')) {
     kind = 'enum';
     options = choices as (string | number)[];
   } else if (typeof type === 'string' && SCALAR_KINDS.has(type)) {
@@ -114,6 +123,11 @@ function fieldFromProperty(
   if (typeof description === 'string') field.description = description;
   if (options) field.options = options;
   if (kind === 'number' || kind === 'integer') Object.assign(field, bounds(s));
+  if (kind === 'list' && items && itemKind) {
+    field.itemKind = itemKind;
+    Object.assign(field, bounds(items));
+    if (typeof s.maxItems === 'number') field.maxItems = s.maxItems;
+  }
   return field;
 }
 
@@ -137,6 +151,7 @@ function bounds(s: JsonSchema): Partial<SchemaField> {
 
 function toFieldValue(v: unknown): FieldValue | undefined {
   if (v === null) return null;
+  if (Array.isArray(v) && v.every((x) => typeof x === 'number')) return v as number[];
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') return v;
   return undefined;
 }
@@ -191,4 +206,35 @@ function lookupPointer(root: JsonSchema, ref: string): JsonSchema | undefined {
     node = (node as Record<string, unknown>)[key];
   }
   return typeof node === 'object' && node !== null ? (node as JsonSchema) : undefined;
+}
+
+/** The spec sections the launch form offers beside the algorithm's params. */
+export const SPEC_SECTIONS = ['model', 'sampler', 'runner'] as const;
+export type SpecSection = (typeof SPEC_SECTIONS)[number];
+
+/** Fields the form edits elsewhere (its own inputs) rather than in a section. */
+const OWN_INPUTS: Partial<Record<SpecSection, readonly string[]>> = { runner: ['n_steps'] };
+
+export interface SectionFields {
+  name: SpecSection;
+  title: string;
+  description?: string;
+  fields: SchemaField[];
+}
+
+/** The editable fields of each section of the spec's JSON Schema (`$ref`s into `$defs`). */
+export function specSections(specSchema: JsonSchema | null | undefined): SectionFields[] {
+  if (!specSchema?.properties) return [];
+  const out: SectionFields[] = [];
+  for (const name of SPEC_SECTIONS) {
+    const prop = specSchema.properties[name];
+    if (!prop) continue;
+    const sub = resolve(prop, specSchema);
+    const skip = OWN_INPUTS[name] ?? [];
+    const fields = fieldsFromSchema({ ...sub, $defs: specSchema.$defs }).filter((f) => !skip.includes(f.name));
+    const section: SectionFields = { name, title: name[0]?.toUpperCase() + name.slice(1), fields };
+    if (typeof sub.description === 'string') section.description = sub.description;
+    out.push(section);
+  }
+  return out;
 }

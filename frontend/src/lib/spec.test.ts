@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { fieldsFromSchema } from './schemaFields';
+import { fieldsFromSchema, specSections } from './schemaFields';
 import {
   buildSpec,
   changedParams,
   defaultExperimentName,
+  formFromSpec,
   initialFormValues,
   paramInputsFromDefaults,
+  sectionInputsFromDefaults,
   type LaunchFormValues,
 } from './spec';
-import { PPO_PARAMS_SCHEMA } from './testdata';
+import { PPO_PARAMS_SCHEMA, SPEC_SCHEMA } from './testdata';
 
 const fields = fieldsFromSchema(PPO_PARAMS_SCHEMA);
 
@@ -31,6 +33,7 @@ describe('initial values', () => {
       linear_lr_schedule: true,
       max_grad_norm: '',
       activation: 'tanh',
+      hidden_sizes: '',
     });
   });
 });
@@ -95,5 +98,56 @@ describe('buildSpec', () => {
     expect(errors).toEqual({});
     expect(spec.seeds).toEqual([]);
     expect(spec.runner.n_steps).toBe(0);
+  });
+});
+
+describe('spec sections, device and specs pasted back', () => {
+  const sections = specSections(SPEC_SCHEMA);
+
+  it('sends only the section fields that changed, typed (lists too), and a non-auto device', () => {
+    const v = form({
+      sections: {
+        ...sectionInputsFromDefaults(sections),
+        model: { ...sectionInputsFromDefaults(sections).model, hidden_sizes: '32, 32', recurrent: true, nonlinearity: 'relu' },
+        runner: { ...sectionInputsFromDefaults(sections).runner, log_interval_steps: '500' },
+      },
+      device: 'cpu',
+    });
+    const { spec, errors } = buildSpec(v, fields, sections);
+    expect(errors).toEqual({});
+    expect(spec.model).toEqual({ hidden_sizes: [32, 32], recurrent: true, nonlinearity: 'relu' });
+    expect(spec.sampler).toBeUndefined();
+    expect(spec.runner).toEqual({ n_steps: 100000, log_interval_steps: 500 });
+    expect(spec.device).toBe('cpu');
+  });
+
+  it('puts a section field error at that field', () => {
+    const v = form({ sections: { model: { hidden_sizes: '64, x' } } });
+    expect(buildSpec(v, fields, sections).errors).toEqual({ 'param:model.hidden_sizes': 'Enter numbers separated by commas' });
+  });
+
+  it('fills the form from a spec and names what it cannot show', () => {
+    const { values, ignored } = formFromSpec(
+      {
+        name: 'pasted',
+        env: { id: 'Acrobot-v1', kwargs: { render_mode: null } },
+        algo: { name: 'PPO', params: { learning_rate: 0.0003, unknown: 1 } },
+        model: { hidden_sizes: [16, 16] },
+        runner: { n_steps: 5000, log_interval_steps: 1000 },
+        device: 'cpu',
+        seeds: [0, 1, 2, 3],
+      },
+      fields,
+      sections,
+    );
+    expect(values).toMatchObject({ name: 'pasted', envId: 'Acrobot-v1', algo: 'PPO', nSteps: '5000', nSeeds: '4', device: 'cpu' });
+    expect(values.params['learning_rate']).toBe('0.0003');
+    expect(values.params['discount']).toBe('0.99');
+    expect(values.sections.model?.['hidden_sizes']).toBe('16, 16');
+    expect(ignored).toEqual(['algo.params.unknown', 'env.kwargs']);
+    // and back: the spec built from it carries the same choices
+    const { spec } = buildSpec(values, fields, sections);
+    expect(spec.algo.params).toEqual({ learning_rate: 0.0003 });
+    expect(spec.model).toEqual({ hidden_sizes: [16, 16] });
   });
 });

@@ -3,8 +3,8 @@
  * id, algorithm, runner.n_steps and its log interval, seeds and the algorithm parameters the user
  * changed); everything else is left to the server's defaults.
  */
-import type { FieldValue, SchemaField } from './schemaFields';
-import { paramField, type FieldErrors } from './formFields';
+import type { FieldValue, SchemaField, SectionFields, SpecSection } from './schemaFields';
+import { paramField, type FieldErrors, type FormField } from './formFields';
 
 export const DEFAULT_ENV_ID = 'CartPole-v1';
 export const DEFAULT_ALGO = 'PPO';
@@ -24,6 +24,9 @@ export interface LaunchFormValues {
   nSeeds: string;
   name: string;
   params: Record<string, ParamInput>;
+  /** Inputs of the model/sampler/runner sections, by section then field. */
+  sections: Partial<Record<SpecSection, Record<string, ParamInput>>>;
+  device: string;
 }
 
 /** The part of the spec the form writes; the server fills in the rest. */
@@ -31,7 +34,10 @@ export interface SpecDraft {
   name: string;
   env: { id: string };
   algo: { name: string; params: Record<string, FieldValue> };
-  runner: { n_steps: number; log_interval_steps: number };
+  runner: { n_steps: number; log_interval_steps: number } & Record<string, FieldValue>;
+  model?: Record<string, FieldValue>;
+  sampler?: Record<string, FieldValue>;
+  device?: string;
   seeds: number[];
 }
 
@@ -56,6 +62,8 @@ export function initialFormValues(algo = DEFAULT_ALGO, envId = DEFAULT_ENV_ID): 
     nSeeds: String(DEFAULT_N_SEEDS),
     name: defaultExperimentName(algo, envId),
     params: {},
+    sections: {},
+    device: 'auto',
   };
 }
 
@@ -66,9 +74,21 @@ export function paramInputsFromDefaults(fields: readonly SchemaField[]): Record<
   return out;
 }
 
+/** The input state of every section field at its default. */
+export function sectionInputsFromDefaults(sections: readonly SectionFields[]): LaunchFormValues['sections'] {
+  return Object.fromEntries(sections.map((s) => [s.name, paramInputsFromDefaults(s.fields)]));
+}
+
+/** The text or checkbox state that shows a value in a field's input. */
+export function valueAsInput(f: SchemaField, v: unknown): ParamInput {
+  if (f.kind === 'boolean') return v === true;
+  if (v === undefined || v === null) return '';
+  if (Array.isArray(v)) return v.join(', ');
+  return String(v);
+}
+
 function defaultAsInput(f: SchemaField): ParamInput {
-  if (f.kind === 'boolean') return f.default === true;
-  return f.default === undefined || f.default === null ? '' : String(f.default);
+  return valueAsInput(f, f.default);
 }
 
 /** Parses one param input; `undefined` value means "leave to the server's default". */
@@ -92,12 +112,20 @@ export function parseParamInput(
       const opt = field.options?.find((o) => String(o) === text);
       return { value: opt ?? text };
     }
+    case 'list': {
+      const parts = text.replace(/^\[|\]$/g, '').split(/[\s,]+/).filter(Boolean);
+      const nums = parts.map(Number);
+      if (nums.some((n) => !Number.isFinite(n))) return { error: 'Enter numbers separated by commas' };
+      if (field.itemKind === 'integer' && nums.some((n) => !Number.isInteger(n))) return { error: 'Enter whole numbers' };
+      return { value: nums };
+    }
     default:
       return { value: text };
   }
 }
 
 function sameValue(a: FieldValue | undefined, b: FieldValue | undefined): boolean {
+  if (Array.isArray(a) || Array.isArray(b)) return JSON.stringify(a) === JSON.stringify(b);
   if (typeof a === 'number' && typeof b === 'number') return a === b || Math.abs(a - b) <= 1e-12 * Math.max(Math.abs(a), Math.abs(b));
   return a === b;
 }
@@ -130,6 +158,7 @@ export function seedList(n: number): number[] {
 export function buildSpec(
   values: LaunchFormValues,
   fields: readonly SchemaField[],
+  sections: readonly SectionFields[] = [],
 ): { spec: SpecDraft; errors: FieldErrors } {
   const errors: FieldErrors = {};
 
@@ -151,6 +180,13 @@ export function buildSpec(
   const { params, errors: paramErrors } = changedParams(fields, values.params);
   Object.assign(errors, paramErrors);
 
+  const changedSections: Partial<Record<SpecSection, Record<string, FieldValue>>> = {};
+  for (const section of sections) {
+    const { params: changed, errors: sectionErrors } = changedParams(section.fields, values.sections[section.name] ?? {});
+    for (const [k, msg] of Object.entries(sectionErrors)) errors[sectionField(section.name, k.slice('param:'.length))] = msg;
+    if (Object.keys(changed).length > 0) changedSections[section.name] = changed;
+  }
+
   const spec: SpecDraft = {
     name: values.name.trim(),
     env: { id: values.envId.trim() },
@@ -158,8 +194,60 @@ export function buildSpec(
     runner: {
       n_steps: Number.isFinite(nSteps) ? nSteps : 0,
       log_interval_steps: logIntervalFor(Number.isFinite(nSteps) ? nSteps : 0),
+      ...changedSections.runner,
     },
     seeds,
   };
+  if (changedSections.model) spec.model = changedSections.model;
+  if (changedSections.sampler) spec.sampler = changedSections.sampler;
+  if (values.device && values.device !== 'auto') spec.device = values.device;
   return { spec, errors };
+}
+
+/** A section field's key in the form's errors: `param:model.hidden_sizes`. */
+export function sectionField(section: string, name: string): FormField {
+  return paramField(`${section}.${name}`);
+}
+
+/**
+ * The form values that show a spec (pasted YAML, a preset): every field the form has is set
+ * from the spec or else its default; the rest of the spec is not representable and is
+ * reported in `ignored` (dotted paths).
+ */
+export function formFromSpec(
+  spec: unknown,
+  fields: readonly SchemaField[],
+  sections: readonly SectionFields[],
+): { values: LaunchFormValues; ignored: string[] } {
+  const obj = isRecord(spec) ? spec : {};
+  const env = isRecord(obj['env']) ? obj['env'] : {};
+  const algo = isRecord(obj['algo']) ? obj['algo'] : {};
+  const runner = isRecord(obj['runner']) ? obj['runner'] : {};
+  const algoName = typeof algo['name'] === 'string' ? algo['name'] : DEFAULT_ALGO;
+  const envId = typeof env['id'] === 'string' ? env['id'] : DEFAULT_ENV_ID;
+  const values = initialFormValues(algoName, envId);
+  const ignored: string[] = [];
+  if (typeof obj['name'] === 'string') values.name = obj['name'];
+  if (typeof runner['n_steps'] === 'number') values.nSteps = String(runner['n_steps']);
+  if (Array.isArray(obj['seeds'])) values.nSeeds = String(obj['seeds'].length);
+  if (typeof obj['device'] === 'string') values.device = obj['device'];
+  const fill = (target: readonly SchemaField[], given: Record<string, unknown>, prefix: string) => {
+    const inputs = paramInputsFromDefaults(target);
+    for (const [k, v] of Object.entries(given)) {
+      const f = target.find((x) => x.name === k);
+      if (f) inputs[k] = valueAsInput(f, v);
+      else if (!(prefix === 'runner' && (k === 'n_steps' || k === 'log_interval_steps'))) ignored.push(`${prefix}.${k}`);
+    }
+    return inputs;
+  };
+  values.params = fill(fields, isRecord(algo['params']) ? algo['params'] : {}, 'algo.params');
+  for (const section of sections) {
+    values.sections[section.name] = fill(section.fields, isRecord(obj[section.name]) ? (obj[section.name] as Record<string, unknown>) : {}, section.name);
+  }
+  if (isRecord(env['kwargs']) && Object.keys(env['kwargs']).length > 0) ignored.push('env.kwargs');
+  return { values, ignored };
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
 }

@@ -42,3 +42,58 @@ export const PPO_PARAMS_SCHEMA: JsonSchema = {
     Activation: { title: 'Activation', type: 'string', enum: ['tanh', 'relu'] },
   },
 };
+
+/** The experiment spec's JSON Schema as pydantic writes it, cut down to what the form reads. */
+export const SPEC_SCHEMA: JsonSchema = {
+  title: 'ExperimentSpec',
+  type: 'object',
+  properties: {
+    name: { title: 'Name', type: 'string', default: 'experiment' },
+    env: { $ref: '#/$defs/EnvSpec' },
+    model: { $ref: '#/$defs/ModelSpec' },
+    sampler: { $ref: '#/$defs/SamplerSpec' },
+    runner: { $ref: '#/$defs/RunnerSpec' },
+    device: { title: 'Device', type: 'string', enum: ['auto', 'cpu', 'cuda'], default: 'auto' },
+    seeds: { title: 'Seeds', type: 'array', items: { type: 'integer', minimum: 0 } },
+  },
+  $defs: {
+    EnvSpec: { title: 'EnvSpec', type: 'object', properties: { id: { type: 'string' } } },
+    ModelSpec: {
+      title: 'ModelSpec',
+      type: 'object',
+      description: 'Options of the model.',
+      properties: {
+        hidden_sizes: {
+          title: 'Hidden Sizes',
+          anyOf: [{ type: 'array', items: { type: 'integer', minimum: 1, maximum: 4096 }, maxItems: 8 }, { type: 'null' }],
+          default: null,
+          description: 'Units per hidden layer.',
+        },
+        nonlinearity: { title: 'Nonlinearity', anyOf: [{ type: 'string', enum: ['tanh', 'relu'] }, { type: 'null' }], default: null },
+        recurrent: { title: 'Recurrent', type: 'boolean', default: false, description: 'Put an LSTM after the MLP.' },
+        lstm_size: { title: 'Lstm Size', anyOf: [{ type: 'integer', minimum: 1, maximum: 4096 }, { type: 'null' }], default: null },
+        dueling: { title: 'Dueling', type: 'boolean', default: false },
+      },
+    },
+    SamplerSpec: {
+      title: 'SamplerSpec',
+      type: 'object',
+      properties: {
+        kind: { title: 'Kind', type: 'string', enum: ['serial', 'cpu', 'gpu', 'alternating'], default: 'serial' },
+        batch_T: { title: 'Batch T', type: 'integer', minimum: 1, default: 128 },
+        batch_B: { title: 'Batch B', type: 'integer', minimum: 1, maximum: 4096, default: 8 },
+        affinity: { anyOf: [{ $ref: '#/$defs/Affinity' }, { type: 'null' }], default: null },
+      },
+    },
+    Affinity: { title: 'Affinity', type: 'object', properties: { set_affinity: { type: 'boolean' } } },
+    RunnerSpec: {
+      title: 'RunnerSpec',
+      type: 'object',
+      properties: {
+        kind: { title: 'Kind', type: 'string', enum: ['minibatch', 'minibatch_eval'], default: 'minibatch' },
+        n_steps: { title: 'N Steps', type: 'integer', minimum: 1, default: 100000 },
+        log_interval_steps: { title: 'Log Interval Steps', type: 'integer', minimum: 1, default: 10000 },
+      },
+    },
+  },
+};

@@ -1,82 +1,57 @@
-import { useEffect, useState } from 'react';
-import { ApiError, getCurves, getExperiment } from '../api/client';
-import type { Curves, ExperimentDetail } from '../api/types';
+import { useEffect, useMemo, useState } from 'react';
+import { ApiError } from '../api/client';
 import { CurveChart } from '../components/CurveChart';
+import { CurveControls, metricOptions } from '../components/CurveControls';
+import { loadPlotly } from '../components/PlotlyChart';
 import { ErrorBox } from '../components/ErrorBox';
 import { ProgressBar } from '../components/ProgressBar';
-import { StatusChip, StatusChips } from '../components/StatusChips';
-import { useNow, usePoll } from '../hooks/usePoll';
-import { anyActive, countsFromRuns, formatAge, formatDuration, isActiveStatus } from '../lib/status';
+import { RunsTable } from '../components/RunsTable';
+import { SpecView } from '../components/SpecView';
+import { StatusChips } from '../components/StatusChips';
+import { useExperimentLive, type LiveMode } from '../hooks/useExperimentLive';
+import { useNow, usePrefersDark } from '../hooks/usePoll';
+import { useUrlState } from '../hooks/useUrlState';
+import { X_LABELS } from '../lib/display';
+import { anyActive, countsFromRuns, formatAge } from '../lib/status';
+import { buildCurveTraces, DARK_COLORS, DEFAULT_COLORS } from '../lib/traces';
+import { readCurveView, writeCurveView } from '../lib/view';
+import { cancelExperiment, exportUrl } from '../requests';
 import { Link } from '../router';
 
-const POLL_MS = 2000;
-const MAX_POINTS = 500;
+const readView = (search: string) => readCurveView(search);
+const writeView = writeCurveView;
 
-/** Metric keys the engine logs (ARCHITECTURE.md); the selector also keeps a key from the URL. */
-export const METRIC_KEYS = [
-  'return_mean',
-  'eval_return_mean',
-  'return_std',
-  'return_min',
-  'return_max',
-  'episode_length_mean',
-  'episodes',
-  'steps_per_second',
-  'updates_per_second',
-  'loss',
-  'policy_loss',
-  'value_loss',
-  'entropy',
-  'grad_norm',
-  'q_loss',
-  'alpha',
-] as const;
-
-interface PageData {
-  detail: ExperimentDetail;
-  curves: Curves | undefined;
-  curvesError: string | undefined;
-}
-
-const stillRunning = (d: PageData) => d.detail.runs.some((r) => isActiveStatus(r.status));
-
-function keyFromUrl(): string {
-  return new URLSearchParams(window.location.search).get('key') || 'return_mean';
-}
+const LIVE_TEXT: Record<LiveMode, string> = {
+  connecting: 'connecting…',
+  sse: '● live',
+  polling: '● live, refreshing every 2 s',
+  done: 'all runs finished',
+};
 
 export function ExperimentPage({ id }: { id: string }) {
-  const [key, setKey] = useState(keyFromUrl);
+  const [view, setView] = useUrlState(readView, writeView);
   const now = useNow(5000);
+  const dark = usePrefersDark();
+  const live = useExperimentLive(id, view);
+  const { detail, curves, error, curvesError, mode, refresh } = live;
+  const [cancelError, setCancelError] = useState<string>();
 
-  const { data, error, polling, refresh } = usePoll<PageData>(
-    async (signal) => {
-      // detail first, then curves: the curves are never older than the statuses shown
-      const detail = await getExperiment(id, signal);
-      try {
-        const curves = await getCurves(id, { key, max_points: MAX_POINTS }, signal);
-        return { detail, curves, curvesError: undefined };
-      } catch (err) {
-        if (err instanceof DOMException && err.name === 'AbortError') throw err;
-        return { detail, curves: undefined, curvesError: err instanceof Error ? err.message : String(err) };
-      }
-    },
-    [id, key],
-    { intervalMs: POLL_MS, keepPolling: stillRunning },
-  );
+  // fetch Plotly while the data loads, not after it
+  useEffect(() => {
+    void loadPlotly().catch(() => undefined); // the chart reports a failure itself
+  }, []);
 
   useEffect(() => {
-    document.title = `${data?.detail.name ?? `Experiment ${id}`} · rlboard`;
-  }, [data?.detail.name, id]);
+    document.title = `${detail?.name ?? `Experiment ${id}`} · rlboard`;
+  }, [detail?.name, id]);
 
-  function chooseKey(k: string) {
-    setKey(k);
-    const url = new URL(window.location.href);
-    if (k === 'return_mean') url.searchParams.delete('key');
-    else url.searchParams.set('key', k);
-    window.history.replaceState(null, '', url);
-  }
+  // the curves of the view being shown (a stale response of another metric is not drawn)
+  const figure = useMemo(
+    () => (curves ? buildCurveTraces(curves, dark ? DARK_COLORS : DEFAULT_COLORS, view.smooth) : undefined),
+    [curves, dark, view.smooth],
+  );
 
-  if (!data) {
+  if (!detail) {
     if (error instanceof ApiError && error.status === 404) {
       return (
         <section>
@@ -89,21 +64,23 @@ export function ExperimentPage({ id }: { id: string }) {
     }
     return (
       <section>
-        {error ? (
-          <ErrorBox onRetry={refresh}>Could not load the experiment: {error.message}</ErrorBox>
-        ) : (
-          <p className="muted">Loading…</p>
-        )}
+        {error ? <ErrorBox onRetry={refresh}>Could not load the experiment: {error.message}</ErrorBox> : <p className="muted">Loading…</p>}
       </section>
     );
   }
 
-  const { detail, curves, curvesError } = data;
   const counts = countsFromRuns(detail.runs);
-  const keys: string[] = METRIC_KEYS.includes(key as (typeof METRIC_KEYS)[number])
-    ? [...METRIC_KEYS]
-    : [key, ...METRIC_KEYS];
-  const runs = [...detail.runs].sort((a, b) => a.seed - b.seed);
+  const active = anyActive(counts);
+
+  async function cancelAll() {
+    setCancelError(undefined);
+    try {
+      await cancelExperiment(id);
+      refresh();
+    } catch (err) {
+      setCancelError(err instanceof Error ? err.message : String(err));
+    }
+  }
 
   return (
     <section>
@@ -128,88 +105,68 @@ export function ExperimentPage({ id }: { id: string }) {
         </div>
         <span className="spacer" />
         <div className="exp-status">
-          <span data-testid="status-summary" data-running={polling ? '1' : '0'} className="status-summary">
+          <span data-testid="status-summary" data-running={active ? '1' : '0'} className="status-summary">
             <StatusChips counts={counts} />
           </span>
           <ProgressBar done={detail.steps_done} total={detail.steps_total} status={overallStatus(counts)} />
-          <span className="muted live-note">
-            {polling ? '● live, refreshing every 2 s' : 'all runs finished'}
+          <span className="muted live-note" data-testid="live-mode" data-mode={mode}>
+            {LIVE_TEXT[mode]}
           </span>
         </div>
       </div>
 
+      <div className="toolbar">
+        <Link to={`/compare?ids=${detail.id}`} className="btn btn-small">
+          Compare with…
+        </Link>
+        <a className="btn btn-small" href={exportUrl(detail.id, 'csv', 'raw')} download>
+          Export CSV
+        </a>
+        <a className="btn btn-small" href={exportUrl(detail.id, 'json', 'raw')} download>
+          Export JSON
+        </a>
+        <span className="spacer" />
+        {active && (
+          <button type="button" className="btn btn-small btn-danger" onClick={() => void cancelAll()} data-testid="cancel-experiment">
+            Cancel all runs
+          </button>
+        )}
+      </div>
+
+      {cancelError && <ErrorBox>Cancel failed: {cancelError}</ErrorBox>}
       {error && <ErrorBox onRetry={refresh}>Refresh failed: {error.message}</ErrorBox>}
 
       <div className="card">
         <div className="card-head">
           <h2>Learning curves</h2>
           <span className="spacer" />
-          <label className="key-select">
-            metric{' '}
-            <select value={key} onChange={(e) => chooseKey(e.target.value)} data-testid="curve-key">
-              {keys.map((k) => (
-                <option key={k} value={k}>
-                  {k}
-                </option>
-              ))}
-            </select>
-          </label>
+          <CurveControls view={view} onChange={setView} keys={metricOptions(view.key, live.seenKeys)} />
         </div>
-        {curvesError && <ErrorBox>Could not load the {key} curves: {curvesError}</ErrorBox>}
-        <CurveChart curves={curves} />
+        {curvesError && <ErrorBox>Could not load the {view.key} curves: {curvesError}</ErrorBox>}
+        <CurveChart
+          traces={figure?.traces}
+          xTitle={X_LABELS[view.x]}
+          yTitle={view.key}
+          revision={`${view.key}:${view.x}`}
+          attrs={{
+            'seed-lines': String(figure?.seedLines ?? 0),
+            band: figure?.band ? '1' : '0',
+            key: curves?.key ?? view.key,
+            agg: curves?.agg ?? view.agg,
+          }}
+          emptyText={`No ${view.key} points yet.`}
+        />
       </div>
 
       <div className="card">
         <div className="card-head">
           <h2>Runs</h2>
         </div>
-        <div className="table-wrap">
-          <table className="table" data-testid="runs-table">
-            <thead>
-              <tr>
-                <th>Seed</th>
-                <th>Status</th>
-                <th className="col-progress">Progress (steps)</th>
-                <th>Worker</th>
-                <th>Time</th>
-                <th>Error</th>
-              </tr>
-            </thead>
-            <tbody>
-              {runs.map((r) => (
-                <tr key={r.id} data-testid="run-row" data-status={r.status} data-run-id={r.id}>
-                  <td className="mono">{r.seed}</td>
-                  <td>
-                    <StatusChip status={r.status} />
-                  </td>
-                  <td className="col-progress">
-                    <ProgressBar done={r.steps_done} total={r.steps_total} status={r.status} />
-                  </td>
-                  <td className="mono small">{r.worker ?? <span className="muted">—</span>}</td>
-                  <td className="small" title={r.started_at ?? ''}>
-                    {r.started_at ? formatDuration(r.started_at, r.finished_at, now) : <span className="muted">not started</span>}
-                  </td>
-                  <td className="error-cell">
-                    {r.error ? (
-                      <details>
-                        <summary>{summaryLine(r.error)}</summary>
-                        <pre>{r.error}</pre>
-                      </details>
-                    ) : (
-                      <span className="muted">—</span>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <RunsTable runs={detail.runs} curves={curves} now={now} onChanged={refresh} />
       </div>
 
-      <details className="card spec">
-        <summary>Resolved spec</summary>
-        <pre className="mono">{JSON.stringify(detail.spec, null, 2)}</pre>
-      </details>
+      <SpecView spec={detail.spec} />
+      {detail.sweep && <SpecView spec={detail.sweep} title="Sweep" />}
     </section>
   );
 }
@@ -219,10 +176,4 @@ function overallStatus(counts: Record<string, number>): string | undefined {
   if (anyActive(counts)) return undefined;
   if (counts['failed']) return 'failed';
   return counts['succeeded'] ? 'succeeded' : 'cancelled';
-}
-
-/** The last non-empty line (a traceback's exception), shortened. */
-function summaryLine(text: string): string {
-  const line = text.trim().split('\n').filter(Boolean).pop() ?? text;
-  return line.length > 120 ? `${line.slice(0, 117)}…` : line;
 }

@@ -1,0 +1,164 @@
+/**
+ * The seed table of an experiment: status, progress, steps/s, final and best value of the shown
+ * metric, worker, device, time, error, and the lifecycle buttons (cancel a queued or running
+ * run; retry or resume a failed or cancelled one).
+ */
+import { useEffect, useState } from 'react';
+import type { Curves, Run } from '../api/types';
+import { formatStat } from '../lib/display';
+import { finalAndBest, stepsPerSecond, variantLabel } from '../lib/runStats';
+import { formatCount, formatDuration, isActiveStatus } from '../lib/status';
+import { getRunDetail, runAction, type RunAction } from '../requests';
+import { ProgressBar } from './ProgressBar';
+import { StatusChip } from './StatusChips';
+
+const CAN: Record<RunAction, (status: string) => boolean> = {
+  cancel: (s) => s === 'queued' || s === 'running',
+  retry: (s) => s === 'failed' || s === 'cancelled',
+  resume: (s) => s === 'failed' || s === 'cancelled',
+};
+const ACTION_LABELS: Record<RunAction, string> = { cancel: 'Cancel', retry: 'Retry', resume: 'Resume' };
+
+/** The device each started run trained on, from its latest attempt (fetched once per status). */
+function useRunDevices(runs: readonly Run[]): Record<number, string> {
+  const [devices, setDevices] = useState<Record<number, { status: string; device: string }>>({});
+  const wanted = runs.filter((r) => r.status !== 'queued' && devices[r.id]?.status !== r.status);
+  const wantedKey = wanted.map((r) => `${r.id}:${r.status}`).join(',');
+  useEffect(() => {
+    if (!wantedKey) return;
+    const controller = new AbortController();
+    for (const run of wanted) {
+      getRunDetail(run.id, controller.signal)
+        .then((d) => {
+          const device = d.attempts[d.attempts.length - 1]?.device ?? '';
+          setDevices((m) => ({ ...m, [run.id]: { status: run.status, device } }));
+        })
+        .catch(() => undefined); // the column stays empty; the table itself is still right
+    }
+    return () => controller.abort();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [wantedKey]);
+  return Object.fromEntries(Object.entries(devices).map(([id, d]) => [id, d.device]));
+}
+
+interface Props {
+  runs: readonly Run[];
+  curves: Curves | undefined;
+  now: number;
+  /** Called after a lifecycle action succeeded. */
+  onChanged: () => void;
+}
+
+export function RunsTable({ runs, curves, now, onChanged }: Props) {
+  const devices = useRunDevices(runs);
+  const [busy, setBusy] = useState<number>();
+  const [actionError, setActionError] = useState<string>();
+  const sweep = runs.some((r) => r.variant);
+  const byRun = new Map((curves?.runs ?? []).map((c) => [c.run_id, finalAndBest(c.values)]));
+  const key = curves?.key ?? 'return_mean';
+  const sorted = [...runs].sort((a, b) => variantLabel(a.variant).localeCompare(variantLabel(b.variant)) || a.seed - b.seed);
+
+  async function act(run: Run, action: RunAction) {
+    setBusy(run.id);
+    setActionError(undefined);
+    try {
+      await runAction(run.id, action);
+      onChanged();
+    } catch (err) {
+      setActionError(`${ACTION_LABELS[action]} seed ${run.seed}: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      setBusy(undefined);
+    }
+  }
+
+  return (
+    <>
+      {actionError && (
+        <div className="error-box" role="alert" data-testid="run-action-error">
+          {actionError}
+        </div>
+      )}
+      <div className="table-wrap">
+        <table className="table runs-table" data-testid="runs-table">
+          <thead>
+            <tr>
+              <th>Seed</th>
+              {sweep && <th>Variant</th>}
+              <th>Status</th>
+              <th className="col-progress">Progress (steps)</th>
+              <th className="num">Steps/s</th>
+              <th className="num" title={`Last point of ${key}`}>Final {key}</th>
+              <th className="num" title={`Largest point of ${key}`}>Best</th>
+              <th>Worker</th>
+              <th>Device</th>
+              <th>Time</th>
+              <th>Error</th>
+              <th>
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {sorted.map((r) => {
+              const stats = byRun.get(r.id);
+              const sps = stepsPerSecond(r.steps_done, r.started_at, r.finished_at, now);
+              return (
+                <tr key={r.id} data-testid="run-row" data-status={r.status} data-run-id={r.id} data-seed={r.seed}>
+                  <td className="mono">{r.seed}</td>
+                  {sweep && <td className="mono small">{variantLabel(r.variant)}</td>}
+                  <td>
+                    <StatusChip status={r.status} />
+                  </td>
+                  <td className="col-progress">
+                    <ProgressBar done={r.steps_done} total={r.steps_total} status={isActiveStatus(r.status) ? undefined : r.status} />
+                  </td>
+                  <td className="num">{sps === undefined ? <span className="muted">—</span> : formatCount(Math.round(sps))}</td>
+                  <td className="num" data-testid="run-final">{formatStat(stats?.final)}</td>
+                  <td className="num">{formatStat(stats?.best)}</td>
+                  <td className="mono small">{r.worker ?? <span className="muted">—</span>}</td>
+                  <td className="mono small">{devices[r.id] || <span className="muted">—</span>}</td>
+                  <td className="small" title={r.started_at ?? ''}>
+                    {r.started_at ? formatDuration(r.started_at, r.finished_at, now) : <span className="muted">not started</span>}
+                  </td>
+                  <td className="error-cell">
+                    {r.error ? (
+                      <details>
+                        <summary>{summaryLine(r.error)}</summary>
+                        <pre>{r.error}</pre>
+                      </details>
+                    ) : (
+                      <span className="muted">—</span>
+                    )}
+                  </td>
+                  <td className="actions">
+                    {(Object.keys(CAN) as RunAction[])
+                      .filter((a) => CAN[a](r.status))
+                      .map((a) => (
+                        <button
+                          key={a}
+                          type="button"
+                          className={`btn btn-small${a === 'cancel' ? ' btn-danger' : ''}`}
+                          disabled={busy === r.id}
+                          onClick={() => void act(r, a)}
+                          data-testid={`run-${a}`}
+                          aria-label={`${ACTION_LABELS[a]} seed ${r.seed}`}
+                        >
+                          {ACTION_LABELS[a]}
+                        </button>
+                      ))}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}
+
+/** The last non-empty line (a traceback's exception), shortened. */
+function summaryLine(text: string): string {
+  const line = text.trim().split('\n').filter(Boolean).pop() ?? text;
+  return line.length > 120 ? `${line.slice(0, 117)}…` : line;
+}

@@ -14,7 +14,8 @@ gradient over the ranks, one all-reduce of the flat gradient per optimiser step,
 clips and steps identically. This is what ``DistributedDataParallel`` does in its buckets, but
 without DDP's rule of one forward pass per backward pass of a wrapped module, which SAC and TD3
 break (several models, several losses per update: rlpyt's SAC under DDP was broken by it).
-Algorithms therefore call ``clip_grad_norm_`` once before each optimiser step.
+Algorithms therefore call ``clip_grad_norm_`` (or ``reduce_grad`` for an unclipped
+parameter) once before each optimiser step.
 
 Rules that keep the views valid: build it after the model is on its device, zero gradients with
 ``FlatParameters.zero_grad`` (an optimiser's ``zero_grad`` would drop the shared gradient
@@ -59,15 +60,21 @@ class FlatParameters:
     def zero_grad(self) -> None:
         self.parameter.grad.zero_()  # type: ignore[union-attr]
 
-    def clip_grad_norm_(self, max_norm: float) -> torch.Tensor:
-        """Average the gradient over data-parallel ranks (if any), then scale it to a 2-norm
-        of at most ``max_norm``; return the norm before scaling, as
-        ``torch.nn.utils.clip_grad_norm_`` does."""
-        grad = self.parameter.grad
-        assert grad is not None
+    def reduce_grad(self) -> None:
+        """Average the gradient over the data-parallel ranks, if this process is one."""
         if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+            grad = self.parameter.grad
+            assert grad is not None
             dist.all_reduce(grad)
             grad.div_(dist.get_world_size())
+
+    def clip_grad_norm_(self, max_norm: float) -> torch.Tensor:
+        """Average the gradient over data-parallel ranks (``reduce_grad``), then scale it to
+        a 2-norm of at most ``max_norm``; return the norm before scaling, as
+        ``torch.nn.utils.clip_grad_norm_`` does."""
+        self.reduce_grad()
+        grad = self.parameter.grad
+        assert grad is not None
         norm = torch.linalg.vector_norm(grad)
         grad.mul_(torch.clamp(max_norm / (norm + 1e-6), max=1.0))
         return norm

@@ -1,0 +1,1 @@
+"""Q networks of the DQN family."""

@@ -1,0 +1,1 @@
+"""Replay of single (n-step) transitions for feed-forward agents."""

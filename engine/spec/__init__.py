@@ -138,7 +138,8 @@ class ModelSpec(Section):
         "R2D1 is always recurrent)."
     )
     lstm_size: int | None = Field(
-        None, ge=1, le=4096, description="LSTM units; default: 256 (R2D1: 512)."
+        None, ge=1, le=4096, description="LSTM units; default: 256 for policy gradient; "
+        "R2D1 512 on images, 64 on vectors."
     )
     dueling: bool = Field(
         False, description="Dueling value/advantage head (DQN family)."

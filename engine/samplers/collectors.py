@@ -367,6 +367,9 @@ class ActionServer:
         self.samples_np = samples_np
         self.mid_batch_reset = mid_batch_reset
         self.env_start = env_start
+        # Recurrent agents keep state per env; a slice that does not start at env 0 (the
+        # AlternatingSampler's second group) tells them which envs its rows are.
+        self.agent_kwargs = {"env_start": env_start} if env_start and agent.recurrent else {}
 
     def act(self, t: int = 0) -> None:
         """Choose actions for the step buffer's observations; record them at time ``t``."""
@@ -375,7 +378,7 @@ class ActionServer:
         if t == 0 and self.samples_np is not None:
             self.samples_np.prev_action[0] = step.action
         action, agent_info = self.agent.step(
-            step_pyt.observation, step_pyt.action, step_pyt.reward
+            step_pyt.observation, step_pyt.action, step_pyt.reward, **self.agent_kwargs
         )
         if not self.mid_batch_reset and step.done.any():  # waiting envs record blanks
             waiting = torch.from_numpy(step.done)
@@ -411,7 +414,7 @@ class ActionServer:
         if self.samples_np.bootstrap_value is not None:
             step_pyt = self.step_pyt
             self.samples_np.bootstrap_value[:] = self.agent.value(
-                step_pyt.observation, step_pyt.action, step_pyt.reward
+                step_pyt.observation, step_pyt.action, step_pyt.reward, **self.agent_kwargs
             )
         self._reset_done()
 

@@ -46,6 +46,11 @@ class A2CParams(Section):
     clip_grad_norm: float = Field(1.0, gt=0, description="Global gradient-norm clip.")
     gae_lambda: float = Field(1.0, ge=0, le=1, description="GAE lambda (1 = discounted return).")
     normalize_advantage: bool = Field(False, description="Normalize advantages per batch.")
+    # Not in rlpyt's A2C (whose learning rate is constant, the default here): annealing it, as
+    # PPO does, keeps A2C from drifting away from a solved task late in a run.
+    linear_lr_schedule: bool = Field(
+        False, description="Anneal the learning rate linearly to 0 over the run."
+    )
 
 
 class A2CAlgo(Section):

@@ -90,6 +90,13 @@ def numpify_buffer(buffer: Any) -> Any:
     return _map(lambda b: b.cpu().numpy() if isinstance(b, torch.Tensor) else b, buffer)
 
 
+def flatten_leading_dims(buffer: Any) -> Any:
+    """Every tensor ``[T, B, ...]`` of ``buffer`` as ``[T * B, ...]`` (a view where possible)."""
+    return _map(
+        lambda b: b.reshape(-1, *b.shape[2:]) if isinstance(b, torch.Tensor) else b, buffer
+    )
+
+
 def buffer_to(buffer: Any, device: torch.device | str) -> Any:
     """Move every tensor of ``buffer`` to ``device`` (a no-op for tensors already there)."""
     return _map(lambda b: b.to(device) if isinstance(b, torch.Tensor) else b, buffer)

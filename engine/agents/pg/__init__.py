@@ -1,6 +1,21 @@
 """Policy-gradient agents."""
 
-from engine.agents.pg.base import AgentInfo
+from engine.agents.pg.base import AgentInfo, AgentInfoRnn, PgAgent
 from engine.agents.pg.categorical import CategoricalPgAgent
+from engine.agents.pg.gaussian import GaussianPgAgent
+from engine.agents.pg.recurrent import (
+    RecurrentCategoricalPgAgent,
+    RecurrentGaussianPgAgent,
+    RecurrentPgAgentMixin,
+)
 
-__all__ = ["AgentInfo", "CategoricalPgAgent"]
+__all__ = [
+    "AgentInfo",
+    "AgentInfoRnn",
+    "CategoricalPgAgent",
+    "GaussianPgAgent",
+    "PgAgent",
+    "RecurrentCategoricalPgAgent",
+    "RecurrentGaussianPgAgent",
+    "RecurrentPgAgentMixin",
+]

@@ -7,10 +7,10 @@ from typing import Any
 
 import torch
 
-from engine.agents.base import AgentInputs
+from engine.agents.base import AgentInputs, BaseAgent
 from engine.algos.pg.base import PolicyGradientAlgo
-from engine.samplers.collections import Samples
-from engine.utils.buffer import buffer_to
+from engine.samplers.collections import BatchSpec, Samples
+from engine.utils.buffer import buffer_to, flatten_leading_dims
 from engine.utils.collections import namedarraytuple
 from engine.utils.tensor import valid_mean
 
@@ -23,7 +23,8 @@ class PPO(PolicyGradientAlgo):
     """PPO-clip: ``epochs`` passes of ``minibatches`` shuffled minibatches over each batch.
 
     Parameters and defaults are rlpyt's. ``linear_lr_schedule`` anneals both the learning rate
-    and ``ratio_clip`` linearly to 0 over the run's ``n_itr`` iterations.
+    and ``ratio_clip`` linearly to 0 over the run's ``n_itr`` iterations. Recurrent agents
+    train on whole ``[T]`` sequences, ``B / minibatches`` envs per minibatch.
     """
 
     def __init__(
@@ -58,6 +59,20 @@ class PPO(PolicyGradientAlgo):
         self.linear_lr_schedule = linear_lr_schedule
         self.normalize_advantage = normalize_advantage
 
+    def initialize(
+        self,
+        agent: BaseAgent,
+        n_itr: int,
+        batch_spec: BatchSpec,
+        mid_batch_reset: bool,
+        examples: Mapping[str, Any],
+    ) -> None:
+        super().initialize(agent, n_itr, batch_spec, mid_batch_reset, examples)
+        split = batch_spec.B if agent.recurrent else batch_spec.size
+        if split < self.minibatches:
+            what = "batch_B (whole sequences)" if agent.recurrent else "batch_T * batch_B"
+            raise ValueError(f"{self.minibatches} minibatches but {what} is only {split}")
+
     def optimize_agent(self, itr: int, samples: Samples) -> dict[str, float]:
         """One PPO update from a ``[T, B]`` batch; returns means over its gradient steps."""
         agent, distribution = self.agent, self.agent.distribution
@@ -83,16 +98,27 @@ class PPO(PolicyGradientAlgo):
         loss_inputs = buffer_to(loss_inputs, agent.device)
 
         T, B = samples.env.reward.shape
-        batch_size = T * B
-        minibatch_size = batch_size // self.minibatches
+        if agent.recurrent:
+            # Whole sequences: minibatches split the B envs only (rlpyt's rule).
+            init_rnn_state, reset = buffer_to(self.rnn_inputs(samples), agent.device)
+            n_samples = B
+        else:
+            n_samples = T * B
+            flat_inputs = flatten_leading_dims(loss_inputs)  # every field [T * B, ...]
+        minibatch_size = n_samples // self.minibatches
         stats: dict[str, list[torch.Tensor]] = {}
         for _ in range(self.epochs):
-            order = torch.randperm(batch_size, device=agent.device)
+            # One minibatch is the whole batch, in any order: its loss is a mean.
+            order = torch.randperm(n_samples, device=agent.device) if self.minibatches > 1 else None
             for start in range(0, minibatch_size * self.minibatches, minibatch_size):
-                idxs = order[start : start + minibatch_size]
-                mb = loss_inputs[idxs % T, idxs // T]  # every field [minibatch_size, ...]
-
-                dist_info, value = agent(*mb.agent_inputs)
+                idxs = slice(None) if order is None else order[start : start + minibatch_size]
+                if agent.recurrent:
+                    mb = loss_inputs[:, idxs]  # every field [T, minibatch_size, ...]
+                    mb_reset = None if reset is None else reset[:, idxs]
+                    dist_info, value, _ = agent(*mb.agent_inputs, init_rnn_state[idxs], mb_reset)
+                else:
+                    mb = flat_inputs[idxs]  # every field [minibatch_size, ...]
+                    dist_info, value = agent(*mb.agent_inputs)
                 ratio = distribution.likelihood_ratio(mb.action, mb.old_dist_info, dist_info)
                 surrogate = torch.min(
                     ratio * mb.advantage,
@@ -107,9 +133,9 @@ class PPO(PolicyGradientAlgo):
                     - self.entropy_loss_coeff * entropy
                 )
 
-                self.optimizer.zero_grad()
+                self.flat.zero_grad()
                 loss.backward()
-                grad_norm = torch.nn.utils.clip_grad_norm_(agent.parameters(), self.clip_grad_norm)
+                grad_norm = self.flat.clip_grad_norm_(self.clip_grad_norm)
                 self.optimizer.step()
                 self.update_counter += 1
 

@@ -108,19 +108,8 @@ class AlternatingSampler(GpuSampler):
     behind env stepping (at best a 2x speed-up over ``GpuSampler``).
 
     Each core hosts one worker of each group (``affinity.workers_cpus`` is used twice), since
-    a worker waits while the other group's actions are chosen. Recurrent agents would need two
-    sets of recurrent state, which no agent here has yet.
+    a worker waits while the other group's actions are chosen. Recurrent agents keep their
+    state per env index, and each group's ``ActionServer`` passes its first env's index.
     """
 
     n_groups: ClassVar[int] = 2
-
-    def initialize(
-        self,
-        agent: BaseAgent,
-        seed: int,
-        bootstrap_value: bool = False,
-        traj_info_kwargs: Mapping[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        if agent.recurrent:
-            raise NotImplementedError("AlternatingSampler does not support recurrent agents yet")
-        return super().initialize(agent, seed, bootstrap_value, traj_info_kwargs)

@@ -14,14 +14,14 @@ from backend.services import stats
 from backend.services.experiments import get_experiment
 from backend.services.metrics import (
     Series,
+    SeriesRange,
     boundary_series,
     bucket_extremes,
     display_buckets,
     display_extremes,
     downsample,
     envelope,
-    interpolation_series,
-    load_blocks,
+    load_blocks_on_grid,
     load_series,
     series_ranges,
     step_grid,
@@ -49,13 +49,18 @@ def experiment_curves(
     the experiment's grid so that they overlay.
     """
     experiment = get_experiment(session, experiment_id)
+    ranges = series_ranges(session, [run.id for run in experiment.runs], key)
     if x == "step":
-        runs, observed, grid = _step_curves(session, experiment.runs, key, max_points)
+        runs, observed, grid = _step_curves(session, experiment.runs, ranges, key, max_points)
     else:
         loaded = load_series(session, [run.id for run in experiment.runs], key)
         runs = [_run_curve(run, loaded[run.id], max_points, x) for run in experiment.runs]
         observed = {run_id: series for run_id, series in loaded.items() if len(series.steps)}
         grid = common_grid([axis(series, x) for series in observed.values()], x, max_points)
+    for curve in runs:
+        if curve.run_id in ranges:
+            found = ranges[curve.run_id]
+            curve.last_step, curve.last_value = found.last_step, found.last_value
 
     def aggregate_of(run_ids: Sequence[int]) -> CurveAggregate:
         on_grid = align([observed[run_id] for run_id in run_ids if run_id in observed], x, grid)
@@ -86,20 +91,24 @@ def experiment_curves(
 
 
 def _step_curves(
-    session: Session, runs: Sequence[Run], key: str, max_points: int
+    session: Session,
+    runs: Sequence[Run],
+    ranges: dict[int, SeriesRange],
+    key: str,
+    max_points: int,
 ) -> tuple[list[RunCurve], dict[int, Series], np.ndarray]:
-    """Per-run curves, the series to aggregate and the grid, for x=step.
+    """Per-run curves, the series to aggregate and the grid, for x=step; ``ranges``: the
+    runs' :func:`series_ranges`.
 
     The grid comes from the runs' first and last steps (no scan of the points). A run with at
     most ``max_points`` points is loaded whole. A run with at least one block per display
-    bucket is read from its block summaries (:func:`load_blocks`): each display bucket's
-    lowest and highest point come from its blocks, and the aggregate interpolates the blocks'
-    boundary points plus the points around each grid step (:func:`interpolation_series`).
+    bucket is read from its blocks (:func:`load_blocks_on_grid`): each display bucket's
+    lowest and highest point come from its blocks' summaries, and the aggregate interpolates
+    the blocks' points that the grid needs.
     Any other run is bucketed by the grid's intervals (:func:`bucket_extremes`), which gives
     per interval its first, last, lowest and highest point. Either way the drawn curve keeps
     every display bucket's envelope, and the aggregate equals that of the full series.
     """
-    ranges = series_ranges(session, [run.id for run in runs], key)
     if not ranges:
         grid = np.array([])
     else:
@@ -109,8 +118,8 @@ def _step_curves(
     whole = [run_id for run_id, found in ranges.items() if found.count <= max_points]
     observed: dict[int, Series] = load_series(session, whole, key) if whole else {}
     blocked = [run_id for run_id, found in ranges.items() if uses_blocks(found.count, max_points)]
-    blocks = load_blocks(session, blocked, key) if blocked else {}
-    observed.update(interpolation_series(session, key, blocks, grid))
+    blocks, interpolated = load_blocks_on_grid(session, blocked, key, grid)
+    observed.update(interpolated)
     long = [run_id for run_id in ranges if run_id not in observed]
     bucketed = bucket_extremes(session, long, key, grid)
     curves = []

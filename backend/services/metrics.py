@@ -1,5 +1,6 @@
 """Metric ingest and reading: a narrow points table plus per-series and per-block summaries
-kept on write.
+kept on write; each block also keeps its points (PostgreSQL: arrays, SQLite: bytes), so long
+curves never read the points table.
 
 Ingest is idempotent on (run, key, step): re-sent points are skipped by the primary key, and
 only the points that were really inserted (RETURNING) update the summaries. A new point joins
@@ -11,25 +12,23 @@ readers check for that and fall back to the points.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from itertools import groupby, pairwise
 from operator import itemgetter
 from typing import Any, NamedTuple
 
 import numpy as np
-from sqlalchemy import (
-    case,
-    func,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import case, func, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from backend.models import BLOCK_SIZE, MetricBlock, MetricPoint, MetricSeries, Run
 from backend.schemas import MetricPointIn
+from backend.services.experiments import get_experiment
 from backend.services.runs import get_run
+
+#: SQLite stores a block's points as bytes of these (PostgreSQL as arrays).
+_STEP_BYTES, _VALUE_BYTES = np.dtype("<i8"), np.dtype("<f8")
 
 
 class Series(NamedTuple):
@@ -273,8 +272,14 @@ def _update_blocks(
     counts_before: dict[str, int],
     insert: Callable[..., Any],
 ) -> None:
-    """Fold newly inserted (key, step, value) rows into their blocks (as the PostgreSQL SQL,
-    without the arrays); ``counts_before``: each series' point count before this batch."""
+    """Fold newly inserted (key, step, value) rows into their blocks, as the PostgreSQL SQL;
+    ``counts_before``: each series' point count before this batch.
+
+    The summaries merge in the statement. A block's points (bytes) are merged here with the
+    ones it already holds: the INSERT of the points took SQLite's write lock, so no other
+    writer can change the block in between. Only blocks below ``counts_before / BLOCK_SIZE``
+    can exist already (usually just the series' last, partly filled one).
+    """
     rows = []
     for key, group in groupby(sorted(inserted), key=itemgetter(0)):
         ranked = enumerate(((step, value) for _, step, value in group), counts_before.get(key, 0))
@@ -289,8 +294,34 @@ def _update_blocks(
                     "last_step": points[-1][0], "last_value": points[-1][1],
                     "min_step": low[0], "min_value": low[1],
                     "max_step": high[0], "max_value": high[1],
+                    "step_array": [step for step, _ in points],
+                    "value_array": [value for _, value in points],
                 }
             )
+    may_exist = [
+        (row["key"], row["block"])
+        for row in rows
+        if row["block"] * BLOCK_SIZE < counts_before.get(row["key"], 0)
+    ]
+    stored = {}
+    if may_exist:
+        stored = {
+            (key, block): (steps, values)
+            for key, block, steps, values in session.execute(
+                select(
+                    MetricBlock.key, MetricBlock.block,
+                    MetricBlock.step_array, MetricBlock.value_array,
+                ).where(
+                    MetricBlock.run_id == run_id,
+                    tuple_(MetricBlock.key, MetricBlock.block).in_(may_exist),
+                )
+            )
+        }
+    for row in rows:
+        old = stored.get((row["key"], row["block"]), (b"", b""))
+        row["step_array"], row["value_array"] = _merged_points(
+            old, (row["step_array"], row["value_array"])
+        )
     table = MetricBlock.__table__
     current, new = table.c, insert(table).excluded
     lower = (new.min_value < current.min_value) | (
@@ -315,10 +346,28 @@ def _update_blocks(
                 "min_value": case((lower, new.min_value), else_=current.min_value),
                 "max_step": case((higher, new.max_step), else_=current.max_step),
                 "max_value": case((higher, new.max_value), else_=current.max_value),
+                # The merged points, computed above.
+                "step_array": new.step_array,
+                "value_array": new.value_array,
             },
         )
     )
 
+
+def _merged_points(
+    stored: tuple[bytes | None, bytes | None], new: tuple[list[int], list[float]]
+) -> tuple[bytes | None, bytes | None]:
+    """A SQLite block's points (steps, values as bytes) with ``new`` ones merged in by step;
+    unknown (None) stays unknown: a block that points sent out of order had before 0004,
+    which is never read."""
+    if stored[0] is None or stored[1] is None:
+        return None, None
+    steps = np.concatenate([np.frombuffer(stored[0], _STEP_BYTES), np.array(new[0], _STEP_BYTES)])
+    values = np.concatenate(
+        [np.frombuffer(stored[1], _VALUE_BYTES), np.array(new[1], _VALUE_BYTES)]
+    )
+    order = np.argsort(steps, kind="stable")  # already sorted when appended, as usual
+    return steps[order].tobytes(), values[order].tobytes()
 
 
 class Extremes(NamedTuple):
@@ -338,11 +387,12 @@ class Extremes(NamedTuple):
 
 
 class SeriesRange(NamedTuple):
-    """A stored series' point count and its first and last step."""
+    """A stored series' point count, its first and last step and its last value."""
 
     count: int
     first_step: int
     last_step: int
+    last_value: float
 
 
 #: Steps below this are exact as float8, so the SQL can pair a step with a value in one array.
@@ -366,7 +416,8 @@ _EXTREMES_SQL = text(
 
 
 def series_ranges(session: Session, run_ids: Sequence[int], key: str) -> dict[int, SeriesRange]:
-    """Count, first and last step of ``key`` for each of ``run_ids`` that has points.
+    """Count, first and last step and last value of ``key`` for each of ``run_ids`` that has
+    points.
 
     From the summaries plus one primary-key lookup per run: no scan of the points.
     """
@@ -376,15 +427,31 @@ def series_ranges(session: Session, run_ids: Sequence[int], key: str) -> dict[in
         .scalar_subquery()
     )
     rows = session.execute(
-        select(MetricSeries.run_id, MetricSeries.count, first_step, MetricSeries.last_step).where(
-            MetricSeries.run_id.in_(run_ids), MetricSeries.key == key
-        )
+        select(
+            MetricSeries.run_id, MetricSeries.count, first_step,
+            MetricSeries.last_step, MetricSeries.last_value,
+        ).where(MetricSeries.run_id.in_(run_ids), MetricSeries.key == key)
     ).all()
     return {
-        run_id: SeriesRange(count, first, last)
-        for run_id, count, first, last in rows
+        run_id: SeriesRange(count, first, last, last_value)
+        for run_id, count, first, last, last_value in rows
         if count and first is not None
     }
+
+
+def experiment_keys(session: Session, experiment_id: int) -> list[str]:
+    """Every metric key that a run of experiment ``experiment_id`` has logged, sorted; from
+    the series summaries."""
+    get_experiment(session, experiment_id)
+    return list(
+        session.scalars(
+            select(MetricSeries.key)
+            .join(Run, Run.id == MetricSeries.run_id)
+            .where(Run.experiment_id == experiment_id)
+            .distinct()
+            .order_by(MetricSeries.key)
+        )
+    )
 
 
 def bucket_extremes(
@@ -499,45 +566,145 @@ _BLOCK_COLUMNS = (
     "min_step", "min_value", "max_step", "max_value",
 )
 
-# One row per run with each block column as an array in block order: the driver loads a few
-# binary arrays much faster than one row per block.
+# One row per run with each block column as an array: the driver loads a few binary arrays
+# much faster than one row per block. Not ordered by block (that would sort once per
+# column): the reader sorts.
 _BLOCKS_SQL = f"""
-    SELECT run_id, {", ".join(f"array_agg({name} ORDER BY block)" for name in _BLOCK_COLUMNS)}
+    SELECT run_id, {", ".join(f"array_agg({name})" for name in _BLOCK_COLUMNS)}
     FROM metric_blocks WHERE run_id = ANY(%s) AND key = %s
     GROUP BY run_id
 """
 
+# _BLOCKS_SQL plus, in the same pass over the blocks, for every grid step g strictly inside a
+# block (first_step < g < last_step) the block's points on either side of g:
+# width_bucket(g, step_array) is the index of the last step <= g (a binary search), and
+# g < last_step, so the next one exists. The grid steps k of a block are found by binary
+# search too: grid[k] > first_step and grid[k] <= last_step - 1. A block without one keeps a
+# row with k null (LEFT JOIN); each block's summary is taken from its first row only.
+# A block's row (64 points: about 1.1 kB) stays under PostgreSQL's TOAST threshold, so its
+# arrays are stored inline and uncompressed and each subscript is a plain offset.
+_BLOCKS_ON_GRID_SQL = f"""
+    SELECT b.run_id,
+           {", ".join(
+               f"array_agg(b.{name}) FILTER (WHERE k IS NULL OR k = k0)" for name in _BLOCK_COLUMNS
+           )},
+           array_agg(b.step_array[j]) FILTER (WHERE j IS NOT NULL)
+               || array_agg(b.step_array[j + 1]) FILTER (WHERE j IS NOT NULL),
+           array_agg(b.value_array[j]) FILTER (WHERE j IS NOT NULL)
+               || array_agg(b.value_array[j + 1]) FILTER (WHERE j IS NOT NULL)
+    FROM metric_blocks AS b
+    CROSS JOIN LATERAL (
+        SELECT width_bucket(b.first_step, %(grid)s) + 1 AS k0,
+               width_bucket(b.last_step - 1, %(grid)s) AS k1
+    ) AS inside
+    LEFT JOIN LATERAL generate_series(k0, k1) AS k ON true
+    LEFT JOIN LATERAL width_bucket((%(grid)s)[k], b.step_array) AS j ON true
+    WHERE b.run_id = ANY(%(run_ids)s) AND b.key = %(key)s
+    GROUP BY b.run_id
+"""
+
+
+def _driver(session: Session) -> Any:
+    """The session's DBAPI connection: for reads whose rows SQLAlchemy would only slow down."""
+    return session.connection().connection.driver_connection
+
+
+def _sqlite_blocks(
+    session: Session, run_ids: Sequence[int], key: str, points: bool
+) -> Iterator[tuple[int, list[tuple[Any, ...]]]]:
+    """SQLite: per run, its blocks' ``_BLOCK_COLUMNS`` and, with ``points``, their points'
+    bytes (steps, values), each column a tuple in block order. One query for all runs."""
+    names = ", ".join((*_BLOCK_COLUMNS, *(("step_array", "value_array") if points else ())))
+    marks = ", ".join("?" * len(run_ids))
+    rows = _driver(session).execute(
+        f"SELECT run_id, {names} FROM metric_blocks "
+        f"WHERE run_id IN ({marks}) AND key = ? ORDER BY run_id, block",
+        (*run_ids, key),
+    ).fetchall()
+    for run_id, group in groupby(rows, key=itemgetter(0)):
+        yield run_id, list(zip(*group, strict=True))[1:]
+
+
+def _extremes(columns: Sequence[Sequence[Any]]) -> Extremes | None:
+    """One run's blocks as :class:`Extremes` in block order (``bucket`` is the block number)
+    from their ``_BLOCK_COLUMNS`` in any order; None when the blocks overlap (points sent out
+    of order): such a run is read from its points."""
+    block = np.array(columns[0], dtype=np.int64)
+    order = np.argsort(block)
+    found = Extremes(
+        block[order],
+        *(
+            np.array(column, dtype=np.int64 if name.endswith("step") else np.float64)[order]
+            for name, column in zip(_BLOCK_COLUMNS[1:], columns[1:], strict=True)
+        ),
+    )
+    return found if np.all(found.first_step[1:] > found.last_step[:-1]) else None
+
 
 def load_blocks(session: Session, run_ids: Sequence[int], key: str) -> dict[int, Extremes]:
-    """Each run's block summaries of ``key`` as :class:`Extremes`, one entry per block in block
-    order (``bucket`` is the block number).
-
-    Only runs whose blocks are runs of consecutive points (each block starts after the one
-    before ends) are returned: blocks of points sent out of order overlap, and such a run is
-    read from its points instead.
-    """
+    """Each run's block summaries of ``key`` (:func:`_extremes`), for the runs whose blocks do
+    not overlap."""
     if session.get_bind().dialect.name == "postgresql":
-        driver = session.connection().connection.driver_connection
-        per_run = driver.execute(_BLOCKS_SQL, (list(run_ids), key), binary=True).fetchall()
+        rows = _driver(session).execute(_BLOCKS_SQL, (list(run_ids), key), binary=True)
+        per_run = [(run_id, columns) for run_id, *columns in rows.fetchall()]
     else:
-        rows = session.execute(
-            select(MetricBlock.run_id, *(getattr(MetricBlock, name) for name in _BLOCK_COLUMNS))
-            .where(MetricBlock.run_id.in_(run_ids), MetricBlock.key == key)
-            .order_by(MetricBlock.run_id, MetricBlock.block)
-        ).all()
-        per_run = [
-            (run_id, *zip(*(row[1:] for row in group), strict=True))
-            for run_id, group in groupby(rows, key=itemgetter(0))
-        ]
-    blocks = {}
-    for run_id, *columns in per_run:
-        found = Extremes(*(
-            np.array(column, dtype=np.int64 if name.endswith("step") or name == "bucket" else None)
-            for name, column in zip(Extremes._fields, columns, strict=True)
-        ))
-        if np.all(found.first_step[1:] > found.last_step[:-1]):
+        per_run = list(_sqlite_blocks(session, run_ids, key, points=False))
+    found = {run_id: _extremes(columns) for run_id, columns in per_run}
+    return {run_id: blocks for run_id, blocks in found.items() if blocks is not None}
+
+
+def load_blocks_on_grid(
+    session: Session, run_ids: Sequence[int], key: str, grid: np.ndarray
+) -> tuple[dict[int, Extremes], dict[int, Series]]:
+    """Per run, :func:`load_blocks` and the points that linear interpolation on ``grid``
+    needs, in one query: interpolating them on ``grid`` gives exactly what the full series
+    would (wall times NaN).
+
+    PostgreSQL returns every block's first and last point plus the two points around each
+    grid step inside a block, found in the blocks' arrays. SQLite returns the blocks' points
+    whole (their bytes): reading its file in process costs less than picking them out.
+    """
+    blocks: dict[int, Extremes] = {}
+    series: dict[int, Series] = {}
+    if not run_ids:
+        return blocks, series
+    if session.get_bind().dialect.name == "postgresql":
+        # The planner overestimates the rows (a set-returning function per block) and would
+        # JIT-compile the plan, which costs more than the query.
+        session.execute(text("SET LOCAL jit = off"))
+        rows = _driver(session).execute(
+            _BLOCKS_ON_GRID_SQL,
+            {"grid": grid.tolist(), "run_ids": list(run_ids), "key": key},
+            binary=True,
+        ).fetchall()
+        for run_id, *columns, inside_steps, inside_values in rows:
+            found = _extremes(columns)
+            if found is None:
+                continue
             blocks[run_id] = found
-    return blocks
+            # Both arrays are null for a run without a grid step inside its blocks.
+            inside_steps = np.array(inside_steps or [], dtype=np.int64)
+            inside_values = np.array(inside_values or [], dtype=np.float64)
+            steps = np.concatenate([found.first_step, found.last_step, inside_steps])
+            values = np.concatenate([found.first_value, found.last_value, inside_values])
+            steps, keep = np.unique(steps, return_index=True)
+            series[run_id] = Series(steps, values[keep], np.full(len(steps), np.nan))
+        return blocks, series
+    for run_id, (*columns, step_bytes, value_bytes) in _sqlite_blocks(
+        session, run_ids, key, points=True
+    ):
+        found = _extremes(columns)
+        # Null bytes: a block that a series sent out of order had before 0004.
+        if found is None or None in step_bytes or None in value_bytes:
+            continue
+        blocks[run_id] = found
+        steps = np.frombuffer(b"".join(step_bytes), _STEP_BYTES)
+        series[run_id] = Series(
+            steps,
+            np.frombuffer(b"".join(value_bytes), _VALUE_BYTES),
+            np.full(len(steps), np.nan),
+        )
+    return blocks, series
 
 
 def display_extremes(blocks: Extremes, grid: np.ndarray, max_points: int) -> Extremes:
@@ -552,70 +719,6 @@ def display_extremes(blocks: Extremes, grid: np.ndarray, max_points: int) -> Ext
     edges = np.linspace(grid[0], grid[-1], n_display + 1)
     display = np.searchsorted(edges, blocks.first_step, side="right").clip(1, n_display)
     return blocks._replace(bucket=display.astype(np.int64))
-
-
-# For every block and every grid step strictly inside it (first_step < g < last_step), the
-# block's points on either side of g: width_bucket(g, step_array) is the index of the last
-# step <= g (a binary search), and g < last_step, so the next one exists. Grid steps k of a
-# block are found by binary search too: grid[k] > first_step and grid[k] <= last_step - 1.
-# A block's row (64 points: about 1.1 kB) stays under PostgreSQL's TOAST threshold, so its
-# arrays are stored inline and uncompressed and each subscript is a plain offset. One row per
-# run with the points as arrays: the driver loads a few binary arrays much faster than rows.
-_NEIGHBOURS_SQL = """
-    SELECT b.run_id,
-           array_agg(b.step_array[j]) || array_agg(b.step_array[j + 1]),
-           array_agg(b.value_array[j]) || array_agg(b.value_array[j + 1])
-    FROM metric_blocks AS b
-    CROSS JOIN LATERAL generate_series(
-        width_bucket(b.first_step, %(grid)s) + 1, width_bucket(b.last_step - 1, %(grid)s)) AS k
-    CROSS JOIN LATERAL width_bucket((%(grid)s)[k], b.step_array) AS j
-    WHERE b.run_id = ANY(%(run_ids)s) AND b.key = %(key)s
-    GROUP BY b.run_id
-"""
-
-
-def interpolation_series(
-    session: Session, key: str, blocks: dict[int, Extremes], grid: np.ndarray
-) -> dict[int, Series]:
-    """Per run of ``blocks``, the points that linear interpolation on ``grid`` needs: every
-    block's first and last point, plus the two points around each grid step inside a block.
-    Interpolating these on ``grid`` gives exactly what the full series would (wall times NaN).
-
-    PostgreSQL finds the points inside the blocks' arrays in one query; SQLite loads the
-    points (it has no arrays, and reading its file in process is cheap).
-    """
-    if not blocks:
-        return {}
-    # Per run: the steps and values of the points around grid steps inside its blocks.
-    found: dict[int, tuple[Sequence[int], Sequence[float]]] = {}
-    if session.get_bind().dialect.name == "postgresql":
-        # The planner overestimates the rows (a set-returning function per block) and would
-        # JIT-compile the plan, which costs more than the query.
-        session.execute(text("SET LOCAL jit = off"))
-        driver = session.connection().connection.driver_connection
-        rows = driver.execute(
-            _NEIGHBOURS_SQL,
-            {"grid": grid.tolist(), "run_ids": list(blocks), "key": key},
-            binary=True,
-        ).fetchall()
-        found = {run_id: (steps, values) for run_id, steps, values in rows}
-    else:
-        for run_id, loaded in load_series(session, list(blocks), key).items():
-            after = np.searchsorted(loaded.steps, grid).clip(1, len(loaded.steps) - 1)
-            around = np.concatenate([after - 1, after])
-            found[run_id] = (loaded.steps[around], loaded.values[around])
-    series = {}
-    for run_id, extremes in blocks.items():
-        inside_steps, inside_values = found.get(run_id, ([], []))
-        steps = np.concatenate(
-            [extremes.first_step, extremes.last_step, np.array(inside_steps, dtype=np.int64)]
-        )
-        values = np.concatenate(
-            [extremes.first_value, extremes.last_value, np.array(inside_values, dtype=np.float64)]
-        )
-        steps, keep = np.unique(steps, return_index=True)
-        series[run_id] = Series(steps, values[keep], np.full(len(steps), np.nan))
-    return series
 
 
 def load_series(session: Session, run_ids: Sequence[int], key: str) -> dict[int, Series]:

@@ -12,6 +12,9 @@ FROM python:3.11-slim
 ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu
 ENV PYTHONUNBUFFERED=1 RLBOARD_DATA_DIR=/data
 WORKDIR /app
+# EGL for MuJoCo's offscreen rendering (`rlboard evaluate --video`, MUJOCO_GL=egl).
+RUN apt-get update && apt-get install -y --no-install-recommends libegl1 libgl1 \
+    && rm -rf /var/lib/apt/lists/*
 RUN pip install --no-cache-dir torch==2.13.0 --index-url ${TORCH_INDEX}
 COPY pyproject.toml README.md alembic.ini ./
 COPY alembic/ alembic/

@@ -23,6 +23,7 @@ from celery import Celery
 from backend.settings import Settings
 
 EXECUTE_RUN_TASK = "rlboard.execute_run"
+EVALUATE_TASK = "rlboard.evaluate"
 QUEUES = ("cpu", "gpu")
 
 
@@ -53,6 +54,14 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     }
     if settings.broker_url:
         config["broker_url"] = settings.broker_url
+        if settings.broker_url.startswith(("redis://", "rediss://", "redis+socket://")):
+            # Messages of live runs are renewed (worker/app.py), so the timeout only brings
+            # back a dead worker's, and it may be short; scan for them every 10 s.
+            config["broker_transport_options"] = {
+                "visibility_timeout": settings.broker_visibility_timeout_s,
+                "unacked_restore_interval": 10,
+                "unacked_restore_throttle": 1,
+            }
     else:
         config["broker_url"] = "filesystem://"
         config["broker_transport_options"] = _embedded_folders(settings.data_dir)
@@ -78,6 +87,13 @@ def enqueue_run(run_id: int, queue: str, settings: Settings) -> str:
         raise ValueError(f"unknown queue {queue!r}; expected one of {QUEUES}")
     result = producer(settings).send_task(EXECUTE_RUN_TASK, args=[run_id], queue=queue)
     return result.id
+
+
+def enqueue_evaluation(evaluation_id: int, queue: str, settings: Settings) -> str:
+    """Publish one evaluation on ``queue``; returns the Celery task id."""
+    if queue not in QUEUES:
+        raise ValueError(f"unknown queue {queue!r}; expected one of {QUEUES}")
+    return producer(settings).send_task(EVALUATE_TASK, args=[evaluation_id], queue=queue).id
 
 
 def revoke_task(task_id: str, settings: Settings) -> None:

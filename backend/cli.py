@@ -3,9 +3,9 @@
 The backend's own commands: ``serve``; ``token`` (API tokens, straight in the database); and
 the client commands ``submit``, ``list``, ``status``, ``cancel`` and ``report``, which talk to a server
 through ``backend.client.RlboardClient`` (a new one is a function ``(client, args)`` added in
-``_add_client_commands``). ``train`` and ``worker`` are dispatched by module name to the
-engine and the worker, so that importing the backend never imports torch (the dependency rule
-of docs/ARCHITECTURE.md): only the process that asked for them loads them.
+``_add_client_commands``). ``train``, ``evaluate`` and ``worker`` are dispatched by module
+name to the engine and the worker, so that importing the backend never imports torch (the
+dependency rule of docs/ARCHITECTURE.md): only the process that asked for them loads them.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from backend.schemas import ExperimentDetail
 
 #: subcommand -> module whose ``main(argv)`` implements it.
-DELEGATED = {"train": "engine.cli", "worker": "worker.cli"}
+DELEGATED = {"train": "engine.cli", "evaluate": "engine.cli", "worker": "worker.cli"}
 
 WORKER_STOP_GRACE_S = 15.0
 
@@ -40,8 +40,8 @@ def main(argv: list[str] | None = None) -> None:
     if argv and argv[0] in DELEGATED:
         module = importlib.import_module(DELEGATED[argv[0]])
         # engine.cli parses its own subcommand; worker.cli takes only the options.
-        module.main(argv if argv[0] == "train" else argv[1:])
-        return
+        code = module.main(argv if module.__name__ == "engine.cli" else argv[1:])
+        sys.exit(code or 0)
 
     parser = argparse.ArgumentParser(prog="rlboard", description="Experiment manager for deep RL.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

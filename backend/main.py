@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import Scope
 
 from backend.api.main import api_router
+from backend.artifacts import artifact_store
 from backend.db import create_db_engine, create_session_factory
 from backend.services.errors import (
     AuthenticationError,
@@ -31,7 +32,7 @@ from backend.services.errors import (
     NotFoundError,
     ScopeError,
 )
-from backend.services.runs import mark_lost_runs
+from backend.services.runs import recover_lost_runs
 from backend.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -58,11 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         access_log = logging.getLogger("uvicorn.access")
         if not any(isinstance(f, RedactAccessToken) for f in access_log.filters):
             access_log.addFilter(RedactAccessToken())
-        reaper = asyncio.create_task(
-            _reap_lost_runs(
-                session_factory, settings.heartbeat_timeout_s, settings.reaper_interval_s
-            )
-        )
+        reaper = asyncio.create_task(_reap_lost_runs(session_factory, settings))
         try:
             yield
         finally:
@@ -80,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.session_factory = session_factory
+    app.state.artifact_store = artifact_store(settings)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(NotFoundError, _error_response(status.HTTP_404_NOT_FOUND))
     app.add_exception_handler(EnqueueError, _error_response(status.HTTP_503_SERVICE_UNAVAILABLE))
@@ -112,17 +110,16 @@ class RedactAccessToken(logging.Filter):
         return True
 
 
-async def _reap_lost_runs(
-    session_factory: sessionmaker[Session], timeout_s: float, interval_s: float
-) -> None:
-    """Every ``interval_s``, fail the runs whose worker stopped sending heartbeats."""
+async def _reap_lost_runs(session_factory: sessionmaker[Session], settings: Settings) -> None:
+    """Every ``reaper_interval_s``, resume (or, past ``max_recoveries``, fail) the runs whose
+    worker stopped sending heartbeats."""
 
     def reap() -> None:
         with session_factory() as session:
-            mark_lost_runs(session, timeout_s)
+            recover_lost_runs(session, settings)
 
     while True:
-        await asyncio.sleep(interval_s)
+        await asyncio.sleep(settings.reaper_interval_s)
         try:
             await asyncio.to_thread(reap)
         except Exception:  # a database hiccup must not end the loop for good

@@ -1,5 +1,5 @@
 """Database tables: experiments, their runs and run attempts, the runs' metric points with their
-series and block summaries, and API tokens.
+series and block summaries, workers, evaluations and API tokens.
 
 Alembic migrations in ``alembic/versions/`` create these tables; a test checks that the two agree.
 """
@@ -17,6 +17,7 @@ from sqlalchemy import (
     Dialect,
     Double,
     ForeignKey,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -34,6 +35,8 @@ Queue = Literal["cpu", "gpu"]
 QUEUES: tuple[Queue, ...] = get_args(Queue)
 AttemptKind = Literal["fresh", "retry", "resume"]
 ATTEMPT_KINDS: tuple[AttemptKind, ...] = get_args(AttemptKind)
+EvaluationStatus = Literal["queued", "running", "succeeded", "failed"]
+EVALUATION_STATUSES: tuple[EvaluationStatus, ...] = get_args(EvaluationStatus)
 TokenScope = Literal["read", "write"]
 TOKEN_SCOPES: tuple[TokenScope, ...] = get_args(TokenScope)
 
@@ -138,6 +141,14 @@ class Run(Base):
     finished_at: Mapped[datetime | None]
     heartbeat_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+    # The lease of the attempt that holds the run: set by the claim, renewed by heartbeats
+    # (``heartbeat_at``), checked by every write of its worker, so a worker that lost its
+    # lease (declared lost, taken over) can no longer change the run.
+    lease_id: Mapped[str | None] = mapped_column(String(32))
+    # Automatic resumes after a lost worker, capped by ``Settings.max_recoveries``.
+    recoveries: Mapped[int] = mapped_column(default=0)
+    # Seconds one attempt may train before its worker stops it (a submission option).
+    time_limit_s: Mapped[float | None] = mapped_column(Double)
 
     experiment: Mapped[Experiment] = relationship(back_populates="runs")
     attempts: Mapped[list[RunAttempt]] = relationship(
@@ -216,8 +227,9 @@ class MetricBlock(Base):
     kept on write, so long curves read one row per block instead of one per point.
 
     ``min_step``/``max_step`` are the steps of the lowest/highest value, ties to the earliest.
-    On PostgreSQL the block also holds its points' steps and values (ascending steps), so the
-    points around a grid step are found inside the block (``width_bucket``) in one query.
+    The block also holds its points' steps and values (ascending steps): PostgreSQL arrays, so
+    the points around a grid step are found inside the block (``width_bucket``) in one query;
+    on SQLite little-endian int64/float64 bytes, decoded with ``np.frombuffer``.
     """
 
     __tablename__ = "metric_blocks"
@@ -234,13 +246,52 @@ class MetricBlock(Base):
     min_value: Mapped[float] = mapped_column(Double)
     max_step: Mapped[int] = mapped_column(BigInteger)
     max_value: Mapped[float] = mapped_column(Double)
-    # PostgreSQL arrays; SQLite has none and leaves these null (it finds points by index).
-    step_array: Mapped[list[int] | None] = mapped_column(
-        JSON().with_variant(postgresql.ARRAY(BigInteger), "postgresql")
+    # PostgreSQL arrays; SQLite has none and stores bytes (migration 0004).
+    step_array: Mapped[list[int] | bytes | None] = mapped_column(
+        LargeBinary().with_variant(postgresql.ARRAY(BigInteger), "postgresql")
     )
-    value_array: Mapped[list[float] | None] = mapped_column(
-        JSON().with_variant(postgresql.ARRAY(Double), "postgresql")
+    value_array: Mapped[list[float] | bytes | None] = mapped_column(
+        LargeBinary().with_variant(postgresql.ARRAY(Double), "postgresql")
     )
+
+
+class Worker(Base):
+    """A worker process as it last reported itself (``GET /workers``): registered when it
+    starts, renewed with its current runs every heartbeat, stopped when it shuts down."""
+
+    __tablename__ = "workers"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int]
+    queues: Mapped[list[str]] = mapped_column(JSON)
+    gpus: Mapped[list[str]] = mapped_column(JSON)
+    concurrency: Mapped[int]
+    run_ids: Mapped[list[int]] = mapped_column(JSON)
+    started_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime]
+    stopped_at: Mapped[datetime | None]
+
+
+class Evaluation(Base):
+    """Episodes of a run's checkpoint played in eval mode by a worker (``rlboard evaluate``),
+    with their returns and, if asked for, a video stored as the run's artifact."""
+
+    __tablename__ = "evaluations"
+    __table_args__ = (CheckConstraint(_in("status", EVALUATION_STATUSES), name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    episodes: Mapped[int]
+    video: Mapped[bool]
+    returns: Mapped[list[float] | None] = mapped_column(JSON)
+    # The video's artifact name (``eval-<id>.mp4`` or ``.gif``).
+    video_name: Mapped[str | None] = mapped_column(String(100))
+    worker: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
 
 
 class ApiToken(Base):

@@ -89,6 +89,10 @@ class ExperimentCreate(BaseModel):
     tags: Tags = Field(default_factory=list)
     notes: Notes = ""
     sweep: Sweep | None = None
+    time_limit_s: float | None = Field(
+        None, gt=0, description="Seconds one attempt of each run may train; its worker then "
+        "stops it and fails it. Null: no limit."
+    )
 
 
 class ExperimentUpdate(BaseModel):
@@ -129,12 +133,26 @@ class Run(BaseModel):
     finished_at: datetime | None
     heartbeat_at: datetime | None
     error: str | None
+    recoveries: int = Field(description="Automatic resumes after a lost worker.")
+    time_limit_s: float | None = Field(description="Seconds an attempt may train; null: none.")
+    device: str | None = Field(
+        description="The device its latest attempt trains on, as the worker recorded it; null "
+        "until then."
+    )
 
     @classmethod
     def from_run(cls, run: models.Run) -> Run:
         return cls.model_validate(
-            {**_columns(run), "progress": _fraction(run.steps_done, run.steps_total)}
+            {
+                **_columns(run),
+                "progress": _fraction(run.steps_done, run.steps_total),
+                "device": _latest_device(run),
+            }
         )
+
+
+def _latest_device(run: models.Run) -> str | None:
+    return run.attempts[-1].device if run.attempts else None
 
 
 class Provenance(BaseModel):
@@ -169,6 +187,7 @@ class RunDetail(Run):
             {
                 **_columns(run),
                 "progress": _fraction(run.steps_done, run.steps_total),
+                "device": _latest_device(run),
                 "attempts": [_columns(attempt) for attempt in run.attempts],
             }
         )
@@ -272,6 +291,10 @@ class MetricHistory(BaseModel):
     values: list[float]
 
 
+class MetricKeys(BaseModel):
+    keys: list[str] = Field(description="Every metric key a run of the experiment has logged.")
+
+
 XAxis = Literal["step", "wall_time"]
 Band = Literal["ci", "std", "minmax"]
 
@@ -288,6 +311,10 @@ class RunCurve(BaseModel):
     wall_times: list[float] | None = Field(
         None, description="Seconds since the run started, per point; only with x=wall_time."
     )
+    last_step: int | None = Field(
+        None, description="The step of its last stored point (not downsampled); null: none."
+    )
+    last_value: float | None = Field(None, description="The value of its last stored point.")
 
 
 class CurveAggregate(BaseModel):
@@ -387,3 +414,61 @@ class Comparison(BaseModel):
     seed: int = Field(description="Seed of every interval: the same request, the same answer.")
     experiments: list[ExperimentScores]
     improvements: list[Improvement] = Field(description="Every ordered pair of experiments.")
+
+
+# --------------------------------------------------------------------------------------------
+# Workers, artifacts, logs and evaluations
+
+
+class WorkerInfo(BaseModel):
+    name: str = Field(description="Celery node name, e.g. gpu1@host.")
+    host: str
+    pid: int
+    queues: list[str]
+    gpus: list[str] = Field(description="GPU ids it hands out, one run per GPU; empty: none.")
+    concurrency: int = Field(description="Runs it executes at the same time.")
+    run_ids: list[int] = Field(description="The runs it executes now.")
+    started_at: datetime
+    heartbeat_at: datetime
+    stopped_at: datetime | None
+    alive: bool = Field(description="Not stopped, and a heartbeat within heartbeat_timeout_s.")
+
+
+class Artifact(BaseModel):
+    name: str
+    size: int = Field(description="Bytes.")
+    modified: datetime
+
+
+class LogChunk(BaseModel):
+    """A byte range of a run's log (its engine's stdout and stderr)."""
+
+    offset: int = Field(description="Byte offset of ``text`` in the log.")
+    next_offset: int = Field(description="Ask from here for what follows.")
+    size: int = Field(description="The log's size in bytes now.")
+    text: str = Field(description="UTF-8, a split character replaced.")
+
+
+class EvaluationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    episodes: int = Field(5, ge=1, le=1000)
+    video: bool = Field(True, description="Record the first episode as the run's artifact.")
+
+
+class Evaluation(BaseModel):
+    id: int
+    run_id: int
+    status: Literal["queued", "running", "succeeded", "failed"]
+    episodes: int
+    video: bool
+    returns: list[float] | None
+    video_name: str | None = Field(description="The video's artifact name, once recorded.")
+    worker: str | None
+    error: str | None
+    created_at: datetime
+    finished_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: models.Evaluation) -> Evaluation:
+        return cls.model_validate(_columns(row))

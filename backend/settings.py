@@ -31,8 +31,22 @@ class Settings(BaseSettings):
     heartbeat_interval_s: float = 10
     # How often a worker reads its run's status, so a cancel reaches the engine within seconds.
     cancel_poll_interval_s: float = 1
+    # A run's lease: a run whose worker sent no heartbeat for this long is lost; the reaper
+    # (every ``reaper_interval_s``) resumes it on another worker from its last checkpoint, at
+    # most ``max_recoveries`` times, then fails it.
     heartbeat_timeout_s: float = 60
     reaper_interval_s: float = 10
+    max_recoveries: int = 3
+    # Redis broker: a message not acknowledged for this long goes back to the queue; workers
+    # renew the messages of their live runs every heartbeat, so only a dead worker's return.
+    broker_visibility_timeout_s: float = 3600
+    # Artifacts (checkpoints, logs, videos): None keeps them in ``data_dir/runs/<id>``, where
+    # runs train (a shared volume for several machines); ``s3://bucket/prefix`` puts them in
+    # any S3-compatible store (``s3_endpoint_url`` for MinIO; credentials from the usual AWS_*
+    # variables), uploaded by the worker every ``artifact_sync_interval_s`` and at the end.
+    artifact_url: str | None = None
+    s3_endpoint_url: str | None = None
+    artifact_sync_interval_s: float = 30
     frontend_dir: Path = REPO_ROOT / "frontend" / "dist"
     local_worker_concurrency: int = 2
     # Runs one POST may create (sweep variants x seeds).

@@ -68,8 +68,14 @@ def train(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["evaluate"]:  # its own options and help: engine.evaluate
+        from engine.evaluate import main as evaluate_main
+
+        return evaluate_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m engine", description="rlboard's RL engine")
     commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("evaluate", help="play a checkpoint's agent (see engine.evaluate)")
     train_parser = commands.add_parser("train", help="train one seed of an experiment spec")
     train_parser.add_argument(
         "spec", type=Path, help="experiment spec, YAML or JSON, or preset:NAME"

@@ -60,9 +60,11 @@ def _stop_group(process: subprocess.Popen[bytes], sig: int, grace_s: float = 20)
 
 
 @contextmanager
-def running_server(env: dict[str, str], *, worker: bool, log_path: Path) -> Iterator[str]:
-    """``rlboard serve`` on a free port (with or without its local worker); yields its URL."""
-    port = free_port()
+def running_server(env: dict[str, str], *, worker: bool, log_path: Path,
+                   port: int | None = None) -> Iterator[str]:
+    """``rlboard serve`` on ``port`` (default a free one), with or without its local worker;
+    yields its URL."""
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**env, "RLBOARD_API_URL": url}
     command = [sys.executable, "-m", "backend.cli", "serve", "--port", str(port)]

@@ -29,18 +29,27 @@ Point = dict[str, Any]
 
 
 class MetricsTail:
-    """Reads the complete JSON lines appended to a file since the previous call."""
+    """Reads the complete JSON lines appended to a file since the previous call.
+
+    A resumed engine rewrites the file (its rows up to the checkpoint, then new ones), so each
+    read first checks that the last line it read is still where it was; if not, it reads the
+    file again from the start (re-sent points are harmless: ingest is idempotent).
+    """
 
     def __init__(self, path: Path):
         self.path = path
         self._offset = 0
+        self._last_line = b""
         self.last_step: int | None = None
 
     def read_points(self) -> list[Point]:
         if not self.path.exists():
             return []
         with self.path.open("rb") as f:
-            f.seek(self._offset)
+            f.seek(self._offset - len(self._last_line))
+            if f.read(len(self._last_line)) != self._last_line:
+                self._offset, self._last_line = 0, b""
+                f.seek(0)
             chunk = f.read()
         # A row still being written has no newline yet: leave it for the next read.
         end = chunk.rfind(b"\n") + 1
@@ -49,6 +58,7 @@ class MetricsTail:
         for line in chunk[:end].splitlines():
             if not line.strip():
                 continue
+            self._last_line = line + b"\n"
             row = json.loads(line)
             self.last_step = int(row["step"])
             points.extend(

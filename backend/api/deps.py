@@ -10,6 +10,7 @@ from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from backend.artifacts import ArtifactStore
 from backend.services import auth
 from backend.settings import Settings
 
@@ -28,8 +29,14 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+def get_artifact_store(request: Request) -> ArtifactStore:
+    """The app's artifact store (``backend.artifacts.artifact_store``)."""
+    return request.app.state.artifact_store
+
+
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
+ArtifactsDep = Annotated[ArtifactStore, Depends(get_artifact_store)]
 
 # auto_error off: a missing header is our 401 with our message, not FastAPI's 403.
 bearer = HTTPBearer(auto_error=False, description="An API token (rlb_...) when RLBOARD_AUTH=on.")

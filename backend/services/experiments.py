@@ -33,7 +33,7 @@ def create_experiment(session: Session, request: ExperimentCreate, max_runs: int
         tags=request.tags,
         notes=request.notes,
         runs=[
-            _new_run(variant.spec, seed, variant.values)
+            _new_run(variant.spec, seed, variant.values, request.time_limit_s)
             for variant in sweeps.expand(spec, request.sweep, max_runs)
             for seed in variant.spec.seeds
         ],
@@ -43,16 +43,25 @@ def create_experiment(session: Session, request: ExperimentCreate, max_runs: int
     return experiment
 
 
-def _new_run(spec: ExperimentSpec, seed: int, variant: dict | None) -> Run:
+def _new_run(
+    spec: ExperimentSpec, seed: int, variant: dict | None, time_limit_s: float | None
+) -> Run:
     """A queued run of ``seed`` training ``spec``, with its first attempt."""
     return Run(
         seed=seed,
         spec={**spec.model_dump(mode="json"), "seeds": [seed]},
         variant=variant,
-        queue="gpu" if spec.device == "cuda" else "cpu",
+        queue=queue_for(spec),
         steps_total=spec.runner.n_steps,
+        time_limit_s=time_limit_s,
         attempts=[RunAttempt(number=1, kind="fresh")],
     )
+
+
+def queue_for(spec: ExperimentSpec) -> str:
+    """``gpu`` for a run that asks for CUDA (a GPU worker gives it ``runner.world_size``
+    GPUs), else ``cpu``; ``auto`` runs on CPU workers, which use a GPU only if they have one."""
+    return "gpu" if spec.device == "cuda" else "cpu"
 
 
 def clone_experiment(
@@ -144,7 +153,10 @@ def _has_tag(session: Session, tag: str) -> ColumnElement[bool]:
 
 def get_experiment(session: Session, experiment_id: int) -> Experiment:
     """The experiment ``experiment_id``, or NotFoundError."""
-    experiment = session.get(Experiment, experiment_id)
+    # Its runs and their attempts in two more queries, not one per run: the detail gives each
+    # run's latest device.
+    loaded = selectinload(Experiment.runs).selectinload(Run.attempts)
+    experiment = session.get(Experiment, experiment_id, options=[loaded])
     if experiment is None:
         raise NotFoundError(f"experiment {experiment_id} not found")
     return experiment

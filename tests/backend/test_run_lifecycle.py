@@ -92,7 +92,10 @@ def test_runs_without_a_recent_heartbeat_are_marked_lost(
 def test_the_app_reaps_lost_runs_in_the_background_and_stops_cleanly(
     settings: Settings,
 ) -> None:
-    fast_reaper = settings.model_copy(update={"reaper_interval_s": 0.05, "heartbeat_timeout_s": 1})
+    # Without recoveries left, a lost run fails (tests/backend/test_workers.py: it resumes).
+    fast_reaper = settings.model_copy(
+        update={"reaper_interval_s": 0.05, "heartbeat_timeout_s": 1, "max_recoveries": 0}
+    )
     with TestClient(create_app(fast_reaper)) as client:
         run_id = create_experiment(client, seeds=[0])["runs"][0]["id"]
         with client.app.state.session_factory() as session:

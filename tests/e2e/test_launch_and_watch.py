@@ -51,6 +51,8 @@ def test_launch_from_a_preset_and_watch_the_runs_finish_live(page: Page, live_se
         expect(rows.nth(i)).to_have_attribute("data-status", "succeeded", timeout=120_000)
     expect(page.get_by_test_id("live-mode")).to_have_attribute("data-mode", "done")
     expect(rows.first.get_by_test_id("run-final")).not_to_have_text("—")
+    # the device of each run comes with the experiment's detail
+    expect(rows.first.get_by_test_id("run-device")).to_have_text("cpu")
     # another aggregate redraws in place, and the URL keeps the view
     page.get_by_test_id("curve-agg").select_option("iqm")
     expect(chart).to_have_attribute("data-agg", "iqm")

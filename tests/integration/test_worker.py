@@ -70,6 +70,8 @@ def test_worker_trains_every_seed_and_streams_metrics(env: dict[str, str], tmp_p
 
 
 def test_killed_worker_leaves_its_run_failed_not_running(env: dict[str, str], tmp_path: Path) -> None:
+    # No automatic resume (test_workers.py has that): the lost run must end failed.
+    env = {**env, "RLBOARD_MAX_RECOVERIES": "0"}
     with running_server(env, worker=False, log_path=tmp_path / "api.log") as api:
         worker_env = {**env, "RLBOARD_API_URL": api}
         with running_worker(worker_env, queues="cpu", concurrency=1, name="doomed@%h",

@@ -19,9 +19,10 @@ from backend.schemas import (
     ExperimentQuery,
     ExperimentSummary,
     ExperimentUpdate,
+    MetricKeys,
 )
 from backend.schemas import Band, XAxis
-from backend.services import curves, experiments, runs
+from backend.services import curves, experiments, metrics, runs
 from backend.services.stats import Aggregate
 
 router = APIRouter(prefix="/experiments", tags=["experiments"])
@@ -100,6 +101,12 @@ def cancel_experiment(
     return ExperimentDetail.from_experiment(
         experiments.cancel_experiment(session, experiment_id, settings)
     )
+
+
+@router.get("/{id}/keys", response_model=MetricKeys, responses=NOT_FOUND)
+def get_experiment_keys(experiment_id: ExperimentId, session: SessionDep) -> MetricKeys:
+    """Every metric key its runs have logged, sorted."""
+    return MetricKeys(keys=metrics.experiment_keys(session, experiment_id))
 
 
 @router.get("/{id}/curves", response_model=Curves, responses=NOT_FOUND)

@@ -135,6 +135,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/experiments/{id}/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Experiment Keys
+         * @description Every metric key its runs have logged, sorted.
+         */
+        get: operations["get_experiment_keys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/experiments/{id}/curves": {
         parameters: {
             query?: never;
@@ -266,6 +286,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/runs/{id}/artifacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Artifacts
+         * @description The run's checkpoint, log, metric files and evaluation videos in the artifact store.
+         */
+        get: operations["list_artifacts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{id}/artifacts/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Artifact
+         * @description One artifact's bytes; only the names of ``list_artifacts`` exist.
+         */
+        get: operations["download_artifact"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{id}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Run Log
+         * @description A byte range of the run's log (the engine's stdout and stderr): the tail, or from
+         *     ``offset`` on, to follow a live run with ``next_offset``. Empty before the run starts.
+         */
+        get: operations["get_run_log"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{id}/evaluations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Run Evaluations
+         * @description The run's evaluations, oldest first, with their returns once finished.
+         */
+        get: operations["list_run_evaluations"];
+        put?: never;
+        /**
+         * Evaluate Run
+         * @description Play ``episodes`` episodes of the run's last checkpoint in eval mode on a worker of
+         *     the run's queue; the video (``video``) becomes the artifact ``eval-<id>.mp4`` or
+         *     ``.gif``. 409 while the run has no checkpoint.
+         */
+        post: operations["evaluate_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/compare": {
         parameters: {
             query?: never;
@@ -320,6 +427,27 @@ export interface paths {
          *     of ``key`` (default return_mean) on its step grid.
          */
         get: operations["export_experiment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Workers
+         * @description Every worker that ever registered, by name: host, queues, GPUs, concurrency, current
+         *     runs, and whether it is alive (not stopped, heartbeat within heartbeat_timeout_s).
+         */
+        get: operations["list_workers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -435,6 +563,21 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** Artifact */
+        Artifact: {
+            /** Name */
+            name: string;
+            /**
+             * Size
+             * @description Bytes.
+             */
+            size: number;
+            /**
+             * Modified
+             * Format: date-time
+             */
+            modified: string;
+        };
         /** Catalog */
         Catalog: {
             /** Algorithms */
@@ -544,7 +687,7 @@ export interface components {
             clip_grad_norm: number;
             /**
              * Eps Steps
-             * @description Environment steps over which the sampling epsilon decays linearly from eps_init to eps_final (from min_steps_learn on).
+             * @description Environment step at which the sampling epsilon reaches eps_final, decaying linearly from eps_init at min_steps_learn.
              * @default 1000000
              */
             eps_steps: number;
@@ -941,7 +1084,7 @@ export interface components {
             clip_grad_norm: number;
             /**
              * Eps Steps
-             * @description Environment steps over which the sampling epsilon decays linearly from eps_init to eps_final (from min_steps_learn on).
+             * @description Environment step at which the sampling epsilon reaches eps_final, decaying linearly from eps_init at min_steps_learn.
              * @default 1000000
              */
             eps_steps: number;
@@ -1031,6 +1174,54 @@ export interface components {
             /** Detail */
             detail: string;
         };
+        /** Evaluation */
+        Evaluation: {
+            /** Id */
+            id: number;
+            /** Run Id */
+            run_id: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "failed";
+            /** Episodes */
+            episodes: number;
+            /** Video */
+            video: boolean;
+            /** Returns */
+            returns: number[] | null;
+            /**
+             * Video Name
+             * @description The video's artifact name, once recorded.
+             */
+            video_name: string | null;
+            /** Worker */
+            worker: string | null;
+            /** Error */
+            error: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Finished At */
+            finished_at: string | null;
+        };
+        /** EvaluationCreate */
+        EvaluationCreate: {
+            /**
+             * Episodes
+             * @default 5
+             */
+            episodes: number;
+            /**
+             * Video
+             * @description Record the first episode as the run's artifact.
+             * @default true
+             */
+            video: boolean;
+        };
         /** ExperimentClone */
         ExperimentClone: {
             /**
@@ -1067,6 +1258,11 @@ export interface components {
             sweep?: {
                 [key: string]: unknown[];
             } | null;
+            /**
+             * Time Limit S
+             * @description Seconds one attempt of each run may train; its worker then stops it and fails it. Null: no limit.
+             */
+            time_limit_s?: number | null;
         };
         /** ExperimentDetail */
         ExperimentDetail: {
@@ -1321,6 +1517,32 @@ export interface components {
              */
             stored: number;
         };
+        /**
+         * LogChunk
+         * @description A byte range of a run's log (its engine's stdout and stderr).
+         */
+        LogChunk: {
+            /**
+             * Offset
+             * @description Byte offset of ``text`` in the log.
+             */
+            offset: number;
+            /**
+             * Next Offset
+             * @description Ask from here for what follows.
+             */
+            next_offset: number;
+            /**
+             * Size
+             * @description The log's size in bytes now.
+             */
+            size: number;
+            /**
+             * Text
+             * @description UTF-8, a split character replaced.
+             */
+            text: string;
+        };
         /** MetricBatch */
         MetricBatch: {
             /** Points */
@@ -1334,6 +1556,14 @@ export interface components {
             steps: number[];
             /** Values */
             values: number[];
+        };
+        /** MetricKeys */
+        MetricKeys: {
+            /**
+             * Keys
+             * @description Every metric key a run of the experiment has logged.
+             */
+            keys: string[];
         };
         /** MetricPointIn */
         MetricPointIn: {
@@ -1383,7 +1613,7 @@ export interface components {
             recurrent: boolean;
             /**
              * Lstm Size
-             * @description LSTM units; default: 256 (R2D1: 512).
+             * @description LSTM units; default: 256 for policy gradient; R2D1 512 on images, 64 on vectors.
              */
             lstm_size?: number | null;
             /**
@@ -1737,6 +1967,21 @@ export interface components {
             heartbeat_at: string | null;
             /** Error */
             error: string | null;
+            /**
+             * Recoveries
+             * @description Automatic resumes after a lost worker.
+             */
+            recoveries: number;
+            /**
+             * Time Limit S
+             * @description Seconds an attempt may train; null: none.
+             */
+            time_limit_s: number | null;
+            /**
+             * Device
+             * @description The device its latest attempt trains on, as the worker recorded it; null until then.
+             */
+            device: string | null;
         };
         /** RunAttempt */
         RunAttempt: {
@@ -1816,6 +2061,16 @@ export interface components {
              * @description Seconds since the run started, per point; only with x=wall_time.
              */
             wall_times?: number[] | null;
+            /**
+             * Last Step
+             * @description The step of its last stored point (not downsampled); null: none.
+             */
+            last_step?: number | null;
+            /**
+             * Last Value
+             * @description The value of its last stored point.
+             */
+            last_value?: number | null;
         };
         /** RunDetail */
         RunDetail: {
@@ -1868,6 +2123,21 @@ export interface components {
             heartbeat_at: string | null;
             /** Error */
             error: string | null;
+            /**
+             * Recoveries
+             * @description Automatic resumes after a lost worker.
+             */
+            recoveries: number;
+            /**
+             * Time Limit S
+             * @description Seconds an attempt may train; null: none.
+             */
+            time_limit_s: number | null;
+            /**
+             * Device
+             * @description The device its latest attempt trains on, as the worker recorded it; null until then.
+             */
+            device: string | null;
             /**
              * Spec
              * @description The fully resolved spec this run trains.
@@ -2277,6 +2547,52 @@ export interface components {
             /** Context */
             ctx?: Record<string, never>;
         };
+        /** WorkerInfo */
+        WorkerInfo: {
+            /**
+             * Name
+             * @description Celery node name, e.g. gpu1@host.
+             */
+            name: string;
+            /** Host */
+            host: string;
+            /** Pid */
+            pid: number;
+            /** Queues */
+            queues: string[];
+            /**
+             * Gpus
+             * @description GPU ids it hands out, one run per GPU; empty: none.
+             */
+            gpus: string[];
+            /**
+             * Concurrency
+             * @description Runs it executes at the same time.
+             */
+            concurrency: number;
+            /**
+             * Run Ids
+             * @description The runs it executes now.
+             */
+            run_ids: number[];
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /**
+             * Heartbeat At
+             * Format: date-time
+             */
+            heartbeat_at: string;
+            /** Stopped At */
+            stopped_at: string | null;
+            /**
+             * Alive
+             * @description Not stopped, and a heartbeat within heartbeat_timeout_s.
+             */
+            alive: boolean;
+        };
     };
     responses: never;
     parameters: never;
@@ -2680,6 +2996,64 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ExperimentDetail"];
+                };
+            };
+            /** @description No, an unknown or a revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The token lacks the write scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_experiment_keys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetricKeys"];
                 };
             };
             /** @description No, an unknown or a revoked token */
@@ -3187,6 +3561,324 @@ export interface operations {
             };
         };
     };
+    list_artifacts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Artifact"][];
+                };
+            };
+            /** @description No, an unknown or a revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The token lacks the write scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    download_artifact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                /** @description e.g. log.txt, checkpoint.pt */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            /** @description No, an unknown or a revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The token lacks the write scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_run_log: {
+        parameters: {
+            query?: {
+                /** @description Byte offset; default: the tail (the last ``limit`` bytes). */
+                offset?: number | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogChunk"];
+                };
+            };
+            /** @description No, an unknown or a revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The token lacks the write scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_run_evaluations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Evaluation"][];
+                };
+            };
+            /** @description No, an unknown or a revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The token lacks the write scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    evaluate_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EvaluationCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Evaluation"];
+                };
+            };
+            /** @description No, an unknown or a revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The token lacks the write scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Not allowed in the run's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Queued again but not enqueued */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+        };
+    };
     compare: {
         parameters: {
             query?: never;
@@ -3371,6 +4063,44 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_workers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerInfo"][];
+                };
+            };
+            /** @description No, an unknown or a revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The token lacks the write scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
         };

@@ -4,30 +4,9 @@ import { AGG_LABELS, BAND_LABELS, X_LABELS } from '../lib/display';
 import { MAX_SMOOTHING } from '../lib/smoothing';
 import { AGGS, BANDS, X_AXES, type CurveView } from '../lib/view';
 
-/** Metric keys the engine logs; the selector adds keys seen live and the one in the URL. */
-export const METRIC_KEYS = [
-  'return_mean',
-  'eval_return_mean',
-  'return_std',
-  'return_min',
-  'return_max',
-  'episode_length_mean',
-  'episodes',
-  'steps_per_second',
-  'updates_per_second',
-  'loss',
-  'policy_loss',
-  'value_loss',
-  'entropy',
-  'grad_norm',
-  'q_loss',
-  'alpha',
-] as const;
-
-export function metricOptions(current: string, extra: readonly string[] = []): string[] {
-  const keys: string[] = [...METRIC_KEYS];
-  for (const k of [current, ...extra]) if (k && !keys.includes(k)) keys.push(k);
-  return keys;
+/** The keys the selector offers: those logged (or seen live) and the one shown, sorted. */
+export function metricOptions(current: string, logged: readonly string[] = []): string[] {
+  return [...new Set([...logged, current].filter(Boolean))].sort();
 }
 
 interface Props {

@@ -3,12 +3,12 @@
  * metric, worker, device, time, error, and the lifecycle buttons (cancel a queued or running
  * run; retry or resume a failed or cancelled one).
  */
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { Curves, Run } from '../api/types';
 import { formatStat } from '../lib/display';
 import { finalAndBest, stepsPerSecond, variantLabel } from '../lib/runStats';
 import { formatCount, formatDuration, isActiveStatus } from '../lib/status';
-import { getRunDetail, runAction, type RunAction } from '../requests';
+import { runAction, type RunAction } from '../requests';
 import { ProgressBar } from './ProgressBar';
 import { StatusChip } from './StatusChips';
 
@@ -19,28 +19,6 @@ const CAN: Record<RunAction, (status: string) => boolean> = {
 };
 const ACTION_LABELS: Record<RunAction, string> = { cancel: 'Cancel', retry: 'Retry', resume: 'Resume' };
 
-/** The device each started run trained on, from its latest attempt (fetched once per status). */
-function useRunDevices(runs: readonly Run[]): Record<number, string> {
-  const [devices, setDevices] = useState<Record<number, { status: string; device: string }>>({});
-  const wanted = runs.filter((r) => r.status !== 'queued' && devices[r.id]?.status !== r.status);
-  const wantedKey = wanted.map((r) => `${r.id}:${r.status}`).join(',');
-  useEffect(() => {
-    if (!wantedKey) return;
-    const controller = new AbortController();
-    for (const run of wanted) {
-      getRunDetail(run.id, controller.signal)
-        .then((d) => {
-          const device = d.attempts[d.attempts.length - 1]?.device ?? '';
-          setDevices((m) => ({ ...m, [run.id]: { status: run.status, device } }));
-        })
-        .catch(() => undefined); // the column stays empty; the table itself is still right
-    }
-    return () => controller.abort();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [wantedKey]);
-  return Object.fromEntries(Object.entries(devices).map(([id, d]) => [id, d.device]));
-}
-
 interface Props {
   runs: readonly Run[];
   curves: Curves | undefined;
@@ -50,11 +28,16 @@ interface Props {
 }
 
 export function RunsTable({ runs, curves, now, onChanged }: Props) {
-  const devices = useRunDevices(runs);
   const [busy, setBusy] = useState<number>();
   const [actionError, setActionError] = useState<string>();
   const sweep = runs.some((r) => r.variant);
-  const byRun = new Map((curves?.runs ?? []).map((c) => [c.run_id, finalAndBest(c.values)]));
+  const byRun = new Map(
+    (curves?.runs ?? []).map((c) => {
+      const stats = finalAndBest(c.values);
+      // the curve may be downsampled; the server gives the run's last stored point too
+      return [c.run_id, stats && { ...stats, final: c.last_value ?? stats.final }];
+    }),
+  );
   const key = curves?.key ?? 'return_mean';
   const sorted = [...runs].sort((a, b) => variantLabel(a.variant).localeCompare(variantLabel(b.variant)) || a.seed - b.seed);
 
@@ -87,7 +70,7 @@ export function RunsTable({ runs, curves, now, onChanged }: Props) {
               <th>Status</th>
               <th className="col-progress">Progress (steps)</th>
               <th className="num">Steps/s</th>
-              <th className="num" title={`Last point of ${key}`}>Final {key}</th>
+              <th className="num" title={`Last stored point of ${key}`}>Final {key}</th>
               <th className="num" title={`Largest point of ${key}`}>Best</th>
               <th>Worker</th>
               <th>Device</th>
@@ -116,7 +99,7 @@ export function RunsTable({ runs, curves, now, onChanged }: Props) {
                   <td className="num" data-testid="run-final">{formatStat(stats?.final)}</td>
                   <td className="num">{formatStat(stats?.best)}</td>
                   <td className="mono small">{r.worker ?? <span className="muted">—</span>}</td>
-                  <td className="mono small">{devices[r.id] || <span className="muted">—</span>}</td>
+                  <td className="mono small" data-testid="run-device">{r.device || <span className="muted">—</span>}</td>
                   <td className="small" title={r.started_at ?? ''}>
                     {r.started_at ? formatDuration(r.started_at, r.finished_at, now) : <span className="muted">not started</span>}
                   </td>

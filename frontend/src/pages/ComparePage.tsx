@@ -11,6 +11,7 @@ import { loadPlotly } from '../components/PlotlyChart';
 import { CurveChart } from '../components/CurveChart';
 import { CurveControls, metricOptions } from '../components/CurveControls';
 import { ErrorBox } from '../components/ErrorBox';
+import { useMetricKeys } from '../hooks/useMetricKeys';
 import { useUrlState } from '../hooks/useUrlState';
 import { curvesCsv, downloadText, toCsv } from '../lib/csv';
 import {
@@ -58,6 +59,7 @@ function useComparedIds(view: CompareView): { ids: number[]; error: string | und
 export function ComparePage() {
   const [view, setView] = useUrlState(readCompareView, writeCompareView);
   const { ids, error: tagError } = useComparedIds(view);
+  const loggedKeys = useMetricKeys(ids);
   const [loaded, setLoaded] = useState<Loaded>();
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string>();
@@ -150,7 +152,7 @@ export function ComparePage() {
             <h2>Curves</h2>
             <span className="muted small">{aggregateLabel(view.agg, view.band)}</span>
             <span className="spacer" />
-            <CurveControls view={view} onChange={setView} keys={metricOptions(view.key)} />
+            <CurveControls view={view} onChange={setView} keys={metricOptions(view.key, loggedKeys)} />
           </div>
           <CurveChart
             testId="compare-chart"

@@ -9,6 +9,7 @@ import { RunsTable } from '../components/RunsTable';
 import { SpecView } from '../components/SpecView';
 import { StatusChips } from '../components/StatusChips';
 import { useExperimentLive, type LiveMode } from '../hooks/useExperimentLive';
+import { useMetricKeys } from '../hooks/useMetricKeys';
 import { useNow, usePrefersDark } from '../hooks/usePoll';
 import { useUrlState } from '../hooks/useUrlState';
 import { X_LABELS } from '../lib/display';
@@ -34,6 +35,7 @@ export function ExperimentPage({ id }: { id: string }) {
   const dark = usePrefersDark();
   const live = useExperimentLive(id, view);
   const { detail, curves, error, curvesError, mode, refresh } = live;
+  const loggedKeys = useMetricKeys([id]);
   const [cancelError, setCancelError] = useState<string>();
 
   // fetch Plotly while the data loads, not after it
@@ -140,7 +142,7 @@ export function ExperimentPage({ id }: { id: string }) {
         <div className="card-head">
           <h2>Learning curves</h2>
           <span className="spacer" />
-          <CurveControls view={view} onChange={setView} keys={metricOptions(view.key, live.seenKeys)} />
+          <CurveControls view={view} onChange={setView} keys={metricOptions(view.key, [...loggedKeys, ...live.seenKeys])} />
         </div>
         {curvesError && <ErrorBox>Could not load the {view.key} curves: {curvesError}</ErrorBox>}
         <CurveChart

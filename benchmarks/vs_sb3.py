@@ -140,7 +140,44 @@ SAC_CASE = Case(
     sb3_deterministic=True,
 )
 
-CASES = [PPO_CASE, A2C_CASE, SAC_CASE]
+# DQN: the cartpole_dqn preset's settings without the parts SB3 lacks (double, dueling,
+# prioritized): T8 x B4 with 4 updates of 64 per batch (replay_ratio 8), 3-step returns,
+# target copy every 100 updates (= 800 env steps, SB3's unit), epsilon 1 -> 0.01 over 10k
+# steps, Adam with rlpyt's eps 0.01 / batch_size on both sides, Huber loss, clip 10.
+DQN_HP = dict(T=8, B=4, batch=64, lr=1e-3, starts=1_000, buffer=50_000, n_step=3,
+              target_updates=100, eps_steps=10_000, n_steps=50_000)
+DQN_UPDATES_PER_ITR = 8 * DQN_HP["T"] * DQN_HP["B"] // DQN_HP["batch"]
+DQN_CASE = Case(
+    "DQN CartPole-v1",
+    "CartPole-v1",
+    DQN_HP["n_steps"],
+    spec=dict(
+        env={"id": "CartPole-v1"},
+        algo={"name": "DQN", "params": dict(
+            discount=0.99, batch_size=DQN_HP["batch"], min_steps_learn=DQN_HP["starts"],
+            replay_size=DQN_HP["buffer"], replay_ratio=8,
+            target_update_interval=DQN_HP["target_updates"], n_step_return=DQN_HP["n_step"],
+            learning_rate=DQN_HP["lr"], eps_steps=DQN_HP["eps_steps"], double_dqn=False,
+            prioritized_replay=False)},
+        model={"hidden_sizes": [64, 64], "nonlinearity": "relu"},
+        sampler={"kind": "serial", "batch_T": DQN_HP["T"], "batch_B": DQN_HP["B"]},
+    ),
+    sb3=lambda env, seed: DQN(
+        "MlpPolicy", env, learning_rate=DQN_HP["lr"], buffer_size=DQN_HP["buffer"],
+        learning_starts=DQN_HP["starts"], batch_size=DQN_HP["batch"], gamma=0.99,
+        train_freq=DQN_HP["T"], gradient_steps=DQN_UPDATES_PER_ITR, n_steps=DQN_HP["n_step"],
+        target_update_interval=DQN_HP["target_updates"] // DQN_UPDATES_PER_ITR
+        * DQN_HP["T"] * DQN_HP["B"],
+        exploration_fraction=DQN_HP["eps_steps"] / DQN_HP["n_steps"],
+        exploration_initial_eps=1.0, exploration_final_eps=0.01, max_grad_norm=10,
+        seed=seed, device="cpu",
+        policy_kwargs=dict(net_arch=[64, 64], activation_fn=nn.ReLU,
+                           optimizer_kwargs=dict(eps=0.01 / DQN_HP["batch"])),
+    ),
+    sb3_deterministic=True,
+)
+
+CASES = [PPO_CASE, A2C_CASE, DQN_CASE, SAC_CASE]
 
 
 def run_rlboard(case: Case, seed: int) -> tuple[float, float]:

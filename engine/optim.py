@@ -31,6 +31,8 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
+from engine.utils.distributed import world_size
+
 
 class FlatParameters:
     """``parameters`` become views of ``self.parameter`` (1-D), their ``.grad`` views of its
@@ -62,11 +64,11 @@ class FlatParameters:
 
     def reduce_grad(self) -> None:
         """Average the gradient over the data-parallel ranks, if this process is one."""
-        if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+        if (ranks := world_size()) > 1:
             grad = self.parameter.grad
             assert grad is not None
             dist.all_reduce(grad)
-            grad.div_(dist.get_world_size())
+            grad.div_(ranks)
 
     def clip_grad_norm_(self, max_norm: float) -> torch.Tensor:
         """Average the gradient over data-parallel ranks (``reduce_grad``), then scale it to

@@ -31,6 +31,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from multiprocessing import connection as mp_connection
 from pathlib import Path
@@ -69,6 +70,20 @@ def rendezvous(world_size: int) -> tuple[str, int, int, int]:
     if port is None and nnodes > 1:
         raise ValueError("a run over several nodes needs RLBOARD_MASTER_PORT")
     return addr, int(port) if port else free_port(addr), nnodes, node_rank
+
+
+def shared_tensors(state: Any, prefix: str = "") -> Iterator[tuple[str, torch.Tensor]]:
+    """``(name, tensor)`` of an agent's (nested) state dict, in a fixed order, without the
+    recurrent state of each env (``rnn_state``), which is every rank's own."""
+    if isinstance(state, torch.Tensor):
+        yield prefix, state
+    elif isinstance(state, Mapping):
+        for key in sorted(state):
+            if key != "rnn_state":
+                yield from shared_tensors(state[key], f"{prefix}.{key}")
+    elif isinstance(state, (list, tuple)):
+        for i, item in enumerate(state):
+            yield from shared_tensors(item, f"{prefix}.{i}")
 
 
 def node_first_rank(world_size: int) -> int:
@@ -152,9 +167,8 @@ class SyncRl(MinibatchRl):
         self._start_process_group()
         n_itr = super().startup(checkpoint)
         # Every rank starts from rank 0's agent: models, targets, normalisation statistics.
-        for tensor in self.agent.state_dict().values():
-            if isinstance(tensor, torch.Tensor):
-                dist.broadcast(tensor, src=0)
+        for _, tensor in shared_tensors(self.agent.state_dict()):
+            dist.broadcast(tensor, src=0)
         for module in self.agent.model.modules():
             if isinstance(module, RunningMeanStd):
                 module.reduce_fn = dist.all_reduce
@@ -253,7 +267,7 @@ class SyncRl(MinibatchRl):
     def _parameters_agree(self) -> bool:
         """Whether every rank holds the same agent state (a digest per rank, compared)."""
         digest = hashlib.sha256()
-        for name, tensor in sorted(self.agent.state_dict().items()):
+        for name, tensor in shared_tensors(self.agent.state_dict()):
             digest.update(name.encode())
             digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
         digests: list[str | None] = [None] * self.world_size

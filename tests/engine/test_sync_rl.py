@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
+from engine.spec import load_spec
 from tests.support import processes_with_env, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
@@ -71,13 +72,27 @@ def test_two_gloo_ranks_train_ppo_on_cartpole_and_end_with_identical_parameters(
     assert steps[0] == 0 and steps[1] == 10_240 and steps[-1] == summary["steps"]
 
 
+@pytest.mark.slow
+def test_two_gloo_ranks_train_sac_on_pendulum(tmp_path):
+    """SAC, whose several models and losses per update broke rlpyt's SAC under DDP: the
+    pendulum_sac preset over 2 ranks (24k steps in all, 12k per rank)."""
+    spec = load_spec("preset:pendulum_sac").model_dump(mode="json")
+    spec["runner"].update(kind="sync_eval", world_size=2, n_steps=24_000, log_interval_steps=4_000)
+    process = start_training(spec, tmp_path, uuid.uuid4().hex)
+    _, stderr = process.communicate(timeout=900)
+    assert process.returncode == 0, stderr
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["ranks_in_sync"] == 1.0
+    assert summary["eval_return_mean"] >= -250, summary
+
+
 @pytest.mark.parametrize("victim", ["rank 1", "rank 0", "rank 0 while rank 1 starts"])
 def test_a_killed_rank_ends_the_whole_run_with_a_clear_error(tmp_path, victim):
     tag = uuid.uuid4().hex
     shm_before = set(os.listdir("/dev/shm"))
     process = start_training(ppo_cartpole_spec(10_000_000), tmp_path, tag)
     try:
-        rank_1 = wait_for(lambda: spawned_ranks(process.pid, tag), timeout_s=120, interval_s=0.1)[0]
+        rank_1 = wait_for(lambda: spawned_ranks(process.pid, tag), 120, interval_s=0.1)[0]
         if victim != "rank 0 while rank 1 starts":
             # Training under way: rank 0 has logged its step-0 evaluation.
             wait_for(lambda: (tmp_path / "metrics.jsonl").stat().st_size > 0 or None, 120)

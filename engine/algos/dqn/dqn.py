@@ -20,6 +20,7 @@ from engine.replays import (
 )
 from engine.samplers.collections import BatchSpec, Samples
 from engine.utils.collections import namedarraytuple
+from engine.utils.distributed import world_size
 from engine.utils.tensor import valid_mean
 
 #: (prioritized_replay, frame_buffer) -> replay class.
@@ -130,7 +131,9 @@ class DQN(BaseAlgorithm):
         self.n_itr = n_itr
         sampler_bs = batch_spec.size
         self.updates_per_optimize = max(1, round(self.replay_ratio * sampler_bs / self.batch_size))
-        eps_itr = epsilon_itr_min_max(self.min_steps_learn, self.eps_steps, sampler_bs)
+        # Step-based schedules count the steps of every rank of a sync run (one iteration).
+        itr_bs = sampler_bs * world_size()
+        eps_itr = epsilon_itr_min_max(self.min_steps_learn, self.eps_steps, itr_bs)
         if (agent.eps_itr_min, agent.eps_itr_max) != eps_itr:
             raise ValueError(
                 f"the agent's epsilon schedule (itr {agent.eps_itr_min} to {agent.eps_itr_max}) "
@@ -146,8 +149,8 @@ class DQN(BaseAlgorithm):
         # window around the cursor that is never sampled.
         replay = self.replay_buffer
         first_itr = math.ceil((replay.off_backward + replay.off_forward + 1) / batch_spec.T) - 1
-        self.min_itr_learn = max(self.min_steps_learn // sampler_bs, first_itr)
-        self.pri_beta_itr = max(self.min_itr_learn + 1, self.pri_beta_steps // sampler_bs)
+        self.min_itr_learn = max(self.min_steps_learn // itr_bs, first_itr)
+        self.pri_beta_itr = max(self.min_itr_learn + 1, self.pri_beta_steps // itr_bs)
 
     def initialize_replay_buffer(self, examples: Mapping[str, Any], batch_spec: BatchSpec) -> None:
         env_info_fields = getattr(examples["env_info"], "_fields", ())

@@ -23,6 +23,7 @@ from engine.replays.sequence import (
 from engine.samplers.collections import BatchSpec, Samples
 from engine.utils.buffer import buffer_to
 from engine.utils.collections import namedarraytuple
+from engine.utils.distributed import world_size
 from engine.utils.tensor import valid_mean
 
 #: (prioritized_replay, frame_buffer) -> replay class.
@@ -167,8 +168,9 @@ class R2D1(BaseAlgorithm):
         # PrioritizedSequenceReplay: at most 3 state intervals after the first full one).
         sequence = self.warmup_T + self.batch_T + self.n_step_return
         first_itr = math.ceil((sequence + 3 * self.store_rnn_state_interval) / batch_spec.T)
-        self.min_itr_learn = max(self.min_steps_learn // sampler_bs, first_itr)
-        self.pri_beta_itr = max(1, self.pri_beta_steps // sampler_bs)
+        itr_bs = sampler_bs * world_size()  # steps of one iteration over every rank
+        self.min_itr_learn = max(self.min_steps_learn // itr_bs, first_itr)
+        self.pri_beta_itr = max(1, self.pri_beta_steps // itr_bs)
         self.initialize_replay_buffer(examples, batch_spec)
 
     def initialize_replay_buffer(self, examples: Mapping[str, Any], batch_spec: BatchSpec) -> None:

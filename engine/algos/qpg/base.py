@@ -15,6 +15,7 @@ from engine.algos.base import BaseAlgorithm
 from engine.replays.non_sequence.uniform import UniformReplayBuffer
 from engine.samplers.collections import BatchSpec, Samples
 from engine.utils.collections import namedarraytuple
+from engine.utils.distributed import world_size
 
 SamplesToBuffer = namedarraytuple("SamplesToBuffer", ["observation", "action", "reward", "done"])
 # With bootstrap_timelimit the buffer also stores timeouts and masks the samples whose n-step
@@ -57,13 +58,15 @@ class QpgAlgo(BaseAlgorithm):
         self.batch_spec = batch_spec
         sampler_bs = batch_spec.size
         self.updates_per_optimize = max(1, round(self.replay_ratio * sampler_bs / self.batch_size))
-        self.min_itr_learn = self.min_steps_learn // sampler_bs
+        # min_steps_learn counts the steps of every rank of a sync run (one iteration).
+        self.min_itr_learn = self.min_steps_learn // (sampler_bs * world_size())
         if agent.min_itr_learn != self.min_itr_learn:
             # The agent's exploration switches at its own min_itr_learn (given at construction,
             # as parallel samplers copy the agent before this point); both must agree.
             raise ValueError(
                 f"agent.min_itr_learn is {agent.min_itr_learn}, but min_steps_learn "
-                f"{self.min_steps_learn} // batch size {sampler_bs} is {self.min_itr_learn}"
+                f"{self.min_steps_learn} // iteration size {sampler_bs * world_size()} is "
+                f"{self.min_itr_learn}"
             )
         example = SamplesToBuffer(
             observation=examples["observation"],

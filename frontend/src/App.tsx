@@ -2,6 +2,7 @@ import { ComparePage } from './pages/ComparePage';
 import { ExperimentPage } from './pages/ExperimentPage';
 import { ExperimentsPage } from './pages/ExperimentsPage';
 import { LaunchPage } from './pages/LaunchPage';
+import { WorkersPage } from './pages/WorkersPage';
 import { Link, matchPath, usePath } from './router';
 
 function Nav({ path }: { path: string }) {
@@ -18,6 +19,9 @@ function Nav({ path }: { path: string }) {
         <Link to="/compare" className={on(path.startsWith('/compare'))} data-testid="nav-compare">
           Compare
         </Link>
+        <Link to="/workers" className={on(path.startsWith('/workers'))} data-testid="nav-workers">
+          Workers
+        </Link>
         <Link to="/launch" className={on(path.startsWith('/launch'))} data-testid="nav-launch">
           New experiment
         </Link>
@@ -30,6 +34,7 @@ function Page({ path }: { path: string }) {
   if (matchPath('/', path) || matchPath('/experiments', path)) return <ExperimentsPage />;
   if (matchPath('/launch', path)) return <LaunchPage />;
   if (matchPath('/compare', path)) return <ComparePage />;
+  if (matchPath('/workers', path)) return <WorkersPage />;
   const exp = matchPath('/experiments/:id', path);
   if (exp?.['id']) return <ExperimentPage key={exp['id']} id={exp['id']} />;
   return (

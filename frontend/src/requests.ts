@@ -18,6 +18,11 @@ export type Comparison = JsonOk<paths['/api/v1/compare']['post']>;
 export type CompareRequest = paths['/api/v1/compare']['post']['requestBody']['content']['application/json'];
 export type ExperimentScores = Comparison['experiments'][number];
 export type Improvement = Comparison['improvements'][number];
+export type WorkerInfo = JsonOk<paths['/api/v1/workers']['get']>[number];
+export type LogChunk = JsonOk<paths['/api/v1/runs/{id}/logs']['get']>;
+export type Evaluation = JsonOk<paths['/api/v1/runs/{id}/evaluations']['get']>[number];
+export type EvaluationCreate =
+  paths['/api/v1/runs/{id}/evaluations']['post']['requestBody']['content']['application/json'];
 
 
 /** Search, filters and the page; empty filters are left out of the request. */
@@ -81,6 +86,34 @@ export function runAction(id: string | number, action: RunAction): Promise<Run> 
   }
 }
 
+/** Every worker that ever registered, alive or not. */
+export function listWorkers(signal?: AbortSignal): Promise<WorkerInfo[]> {
+  return unwrap(api.GET('/api/v1/workers', { signal }));
+}
+
+/** The last `limit` bytes of a run's log (empty before the run starts). */
+export function getRunLogTail(id: string | number, limit: number, signal?: AbortSignal): Promise<LogChunk> {
+  return unwrap(
+    api.GET('/api/v1/runs/{id}/logs', {
+      params: { path: { id: pathId<RunPathId>(String(id)) }, query: { limit } },
+      signal,
+    }),
+  );
+}
+
+export function listEvaluations(id: string | number, signal?: AbortSignal): Promise<Evaluation[]> {
+  return unwrap(
+    api.GET('/api/v1/runs/{id}/evaluations', { params: { path: { id: pathId<RunPathId>(String(id)) } }, signal }),
+  );
+}
+
+/** Queue an evaluation of the run's last checkpoint; 409 (an ApiError) while it has none. */
+export function createEvaluation(id: string | number, body: EvaluationCreate): Promise<Evaluation> {
+  return unwrap(
+    api.POST('/api/v1/runs/{id}/evaluations', { params: { path: { id: pathId<RunPathId>(String(id)) } }, body }),
+  );
+}
+
 export function compareExperiments(body: CompareRequest, signal?: AbortSignal): Promise<Comparison> {
   return unwrap(api.POST('/api/v1/compare', { body, signal }));
 }
@@ -96,6 +129,10 @@ export function reportUrl(ids: readonly number[], key?: string): string {
   const q = new URLSearchParams({ ids: ids.join(',') });
   if (key) q.set('key', key);
   return `/api/v1/compare/report?${q.toString().replace(/%2C/g, ',')}`;
+}
+
+export function artifactUrl(runId: number, name: string): string {
+  return `/api/v1/runs/${runId}/artifacts/${encodeURIComponent(name)}`;
 }
 
 /** The server-sent events of one experiment. */

@@ -118,6 +118,9 @@ async def _reap_lost_runs(session_factory: sessionmaker[Session], settings: Sett
         with session_factory() as session:
             recover_lost_runs(session, settings)
 
+    # Heartbeats cannot arrive while the API is down: after a (re)start, every worker gets a
+    # whole heartbeat timeout to reach it again before any of its runs is judged lost.
+    await asyncio.sleep(settings.heartbeat_timeout_s)
     while True:
         await asyncio.sleep(settings.reaper_interval_s)
         try:

@@ -76,20 +76,26 @@ def spec_document(case: Case) -> dict[str, Any]:
     return document
 
 
-def train(case: Case, seed: int, out_dir: Path) -> dict[str, Any]:
-    """Train one seed; return its score curve ``[(step, score)]``, wall seconds and any error."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    spec_path = out_dir / "spec.yaml"
-    spec_path.write_text(yaml.safe_dump(spec_document(case)))
-    start = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-m", "engine", "train", str(spec_path), "--seed", str(seed),
-         "--out", str(out_dir)],
-        cwd=REPO, capture_output=True, text=True, check=False,
-    )
-    seconds = time.perf_counter() - start
-    if result.returncode != 0:
-        return {"curve": [], "seconds": seconds, "error": result.stderr.strip().splitlines()[-1]}
+def train(case: Case, seed: int, out_dir: Path, reuse: bool = False) -> dict[str, Any]:
+    """Train one seed (or, with ``reuse``, read a finished run kept in ``out_dir``); return its
+    score curve ``[(step, score)]``, wall seconds and any error."""
+    summary_path = out_dir / "summary.json"
+    if reuse and summary_path.exists():
+        seconds = json.loads(summary_path.read_text())["seconds"]
+    else:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        spec_path = out_dir / "spec.yaml"
+        spec_path.write_text(yaml.safe_dump(spec_document(case)))
+        start = time.perf_counter()
+        result = subprocess.run(
+            [sys.executable, "-m", "engine", "train", str(spec_path), "--seed", str(seed),
+             "--out", str(out_dir)],
+            cwd=REPO, capture_output=True, text=True, check=False,
+        )
+        seconds = time.perf_counter() - start
+        if result.returncode != 0:
+            error = result.stderr.strip().splitlines()[-1]
+            return {"curve": [], "seconds": seconds, "error": error}
     lines = (out_dir / "metrics.jsonl").read_text().splitlines()
     rows = [(record["step"], record["metrics"]) for record in map(json.loads, lines)]
     key = "eval_return_mean" if any("eval_return_mean" in m for _, m in rows) else "return_mean"
@@ -118,30 +124,35 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2, help="training processes at a time")
     parser.add_argument("--cases", nargs="*", help="substrings of case names to run")
     parser.add_argument("--out", type=Path, default=None, help="where runs are kept")
+    parser.add_argument(
+        "--reuse", action="store_true", help="read finished runs kept in --out, train the rest"
+    )
     args = parser.parse_args()
 
     cases = [c for c in CASES if not args.cases or any(s in c.name for s in args.cases)]
     out = args.out or Path(tempfile.mkdtemp(prefix="rlboard-learning-"))
-    jobs = [(case, seed) for case in cases for seed in args.seeds]
+    def run_dir(case: Case, seed: int) -> Path:
+        return out / case.preset / f"{case.name}-{seed}".replace(" ", "_").replace(",", "")
+
+    jobs = [(i, seed) for i, case in enumerate(cases) for seed in args.seeds]
     with ThreadPoolExecutor(args.jobs) as pool:
         runs = list(pool.map(
-            lambda job: train(job[0], job[1], out / job[0].preset / f"{job[0].name}-{job[1]}"
-                              .replace(" ", "_").replace(",", "")),
+            lambda job: train(cases[job[0]], job[1], run_dir(cases[job[0]], job[1]), args.reuse),
             jobs,
         ))
-    results = dict(zip(jobs, runs, strict=True))
+    results = dict(zip(jobs, runs, strict=True))  # (case index, seed) -> run
 
     need = 2 if len(args.seeds) >= 3 else len(args.seeds)
     print(f"| case | bar | {' | '.join(f'seed {s}' for s in args.seeds)} | passed | result | "
           "minutes/seed |")
     print(f"|---|---|{'---|' * len(args.seeds)}---|---|---:|")
-    for case in cases:
-        verdicts = [judge(case, results[(case, seed)]) for seed in args.seeds]
+    for i, case in enumerate(cases):
+        verdicts = [judge(case, results[(i, seed)]) for seed in args.seeds]
         passed = sum(ok for ok, _ in verdicts)
         bar = f"< {case.bar:g}" if case.below else f">= {case.bar:g}" + (
             f" within {case.within_steps // 1000}k" if case.within_steps else ""
         ) + (", held" if case.hold else "")
-        minutes = sum(results[(case, s)]["seconds"] for s in args.seeds) / len(args.seeds) / 60
+        minutes = sum(results[(i, s)]["seconds"] for s in args.seeds) / len(args.seeds) / 60
         cells = " | ".join(f"{'ok' if ok else 'FAIL'}: {text}" for ok, text in verdicts)
         verdict = "PASS" if passed >= need else "FAIL"
         print(f"| {case.name} | {bar} | {cells} | {passed}/{len(args.seeds)} | {verdict} | "

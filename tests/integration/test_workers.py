@@ -289,7 +289,9 @@ def test_redis_down_for_10_s_and_an_api_restart_lose_nothing(
         restart_redis(10)
         with running_server(env, worker=False, log_path=tmp_path / "api2.log", port=port), \
                 RlboardClient(api) as client:
-            assert client.get_run(run_id).status == "running"
+            # Not requeued nor failed: still running, or (on a quiet machine) already done
+            # while the API was away, its points waiting in the worker.
+            assert client.get_run(run_id).status in ("running", "succeeded")
             run = wait_finished(client, run_id)
             assert run.status == "succeeded", run.error
             assert len(run.attempts) == 1

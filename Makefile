@@ -11,9 +11,11 @@ FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/vite.
 run: install frontend
 	$(BIN)/rlboard serve
 
+# PYTHONHASHSEED pinned: R2D1's training still depends on it (a hash-ordered iteration not yet
+# found), so without it a seed's learning run differs from process to process.
 test: install frontend chromium check-api-client
 	cd frontend && npm test
-	$(BIN)/pytest
+	PYTHONHASHSEED=0 $(BIN)/pytest
 
 # torch first and exactly, so that no range in pyproject.toml ever pulls the multi-GB CUDA build.
 $(INSTALLED): pyproject.toml

@@ -14,7 +14,9 @@ from torch import nn
 from engine.models.mlp import MlpModel
 
 #: rlpyt's Atari DQN / R2D1 conv layers (the Nature DQN net).
-DQN_CONV = dict(channels=(32, 64, 64), kernel_sizes=(8, 4, 3), strides=(4, 2, 1), paddings=(0, 1, 1))
+DQN_CONV = dict(
+    channels=(32, 64, 64), kernel_sizes=(8, 4, 3), strides=(4, 2, 1), paddings=(0, 1, 1)
+)
 #: rlpyt's Atari policy-gradient conv layers.
 PG_CONV = dict(channels=(16, 32), kernel_sizes=(8, 4), strides=(4, 2), paddings=(0, 1))
 
@@ -36,7 +38,8 @@ class Conv2dModel(nn.Module):
         for out_channels, kernel, stride, padding in zip(
             channels, kernel_sizes, strides, paddings, strict=True
         ):
-            layers += [nn.Conv2d(in_channels, out_channels, kernel, stride, padding), nonlinearity()]
+            conv = nn.Conv2d(in_channels, out_channels, kernel, stride, padding)
+            layers += [conv, nonlinearity()]
             in_channels = out_channels
         self.conv = nn.Sequential(*layers)
 
@@ -72,7 +75,9 @@ class Conv2dHeadModel(nn.Module):
     ) -> None:
         super().__init__()
         in_channels, height, width = image_shape
-        self.conv = Conv2dModel(in_channels, channels, kernel_sizes, strides, paddings, nonlinearity)
+        self.conv = Conv2dModel(
+            in_channels, channels, kernel_sizes, strides, paddings, nonlinearity
+        )
         self.head = MlpModel(
             self.conv.conv_out_size(height, width), hidden_sizes, output_size, nonlinearity
         )

@@ -9,7 +9,7 @@ import torch
 
 from engine.agents.base import AgentInputs, AgentStep
 from engine.agents.dqn.dqn_agent import DqnAgent
-from engine.envs.base import EnvSpaces
+from engine.agents.recurrent import RecurrentStateMixin
 from engine.models.dqn.r2d1 import RnnState
 from engine.utils.buffer import buffer_to
 from engine.utils.collections import namedarraytuple
@@ -18,10 +18,9 @@ from engine.utils.collections import namedarraytuple
 # step started from, RnnState([T, B, H], [T, B, H]) (what the replay stores).
 AgentInfo = namedarraytuple("R2d1AgentInfo", ["q", "prev_rnn_state"])
 
-MODES = ("sample", "eval")
 
 
-class R2d1Agent(DqnAgent):
+class R2d1Agent(RecurrentStateMixin, DqnAgent):
     """Epsilon-greedy on an ``R2d1Model``, keeping the LSTM state of every env it steps.
 
     States are indexed by env: an action server acts for envs ``env_start .. env_start + B``
@@ -32,13 +31,6 @@ class R2d1Agent(DqnAgent):
     mode's states, ``reset_one`` one env's.
     """
 
-    recurrent = True
-
-    def initialize(self, env_spaces: EnvSpaces) -> None:
-        super().initialize(env_spaces)
-        self._mode = "sample"
-        # mode -> RnnState([n_envs, H], [n_envs, H]) on self.device, or None (all zeros).
-        self._rnn_state: dict[str, RnnState | None] = dict.fromkeys(MODES)
 
     def __call__(  # type: ignore[override]
         self,
@@ -66,18 +58,6 @@ class R2d1Agent(DqnAgent):
             *buffer_to((observation, prev_action, prev_reward, init_rnn_state), self.device)
         )
 
-    def _rows(self, env_start: int, B: int) -> RnnState:
-        """A copy of the state of envs ``env_start .. env_start + B`` (zeros for new envs)."""
-        state = self._rnn_state[self._mode]
-        stop = env_start + B
-        if state is None or state.h.shape[0] < stop:
-            size = self.model.lstm.hidden_size
-            grown = RnnState(*(torch.zeros(stop, size, device=self.device) for _ in range(2)))
-            if state is not None:
-                grown[: state.h.shape[0]] = state
-            state = self._rnn_state[self._mode] = grown
-        return RnnState(state.h[env_start:stop].clone(), state.c[env_start:stop].clone())
-
     @torch.no_grad()
     def step(  # type: ignore[override]
         self,
@@ -96,33 +76,11 @@ class R2d1Agent(DqnAgent):
         B = inputs.prev_reward.shape[0]
         prev_rnn_state = self._rows(env_start, B)
         q, rnn_state = self(*inputs, prev_rnn_state)
-        self._rnn_state[self._mode][env_start : env_start + B] = rnn_state
+        self._advance(env_start, rnn_state)
         action = self.distribution.sample(q)
         agent_info = AgentInfo(q=q, prev_rnn_state=prev_rnn_state)
         agent_step = buffer_to(AgentStep(action=action, agent_info=agent_info), "cpu")
         return agent_step[0] if unbatched else agent_step
-
-    def reset(self) -> None:
-        self._rnn_state[self._mode] = None
-
-    def reset_one(self, idx: int) -> None:
-        state = self._rnn_state[self._mode]
-        if state is not None and idx < state.h.shape[0]:
-            state[idx] = 0
-
-    def sample_mode(self, itr: int) -> None:
-        super().sample_mode(itr)
-        self._mode = "sample"
-
-    def eval_mode(self, itr: int) -> None:
-        super().eval_mode(itr)
-        self._mode = "eval"
-
-    def to_device(self, device: torch.device | str) -> None:
-        super().to_device(device)
-        self._rnn_state = {
-            mode: buffer_to(state, self.device) for mode, state in self._rnn_state.items()
-        }
 
     def state_dict(self) -> dict[str, Any]:
         """Online and target models and the LSTM states in flight, so a resumed run continues
@@ -131,6 +89,4 @@ class R2d1Agent(DqnAgent):
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         super().load_state_dict(state_dict)
-        self._rnn_state = {
-            mode: buffer_to(state, self.device) for mode, state in state_dict["rnn_state"].items()
-        }
+        self._load_rnn_state(state_dict["rnn_state"])

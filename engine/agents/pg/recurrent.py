@@ -20,28 +20,20 @@ from engine.agents.base import AgentInputs, AgentStep
 from engine.agents.pg.base import AgentInfoRnn, PgAgent
 from engine.agents.pg.categorical import CategoricalPgAgent
 from engine.agents.pg.gaussian import GaussianPgAgent
+from engine.agents.recurrent import RecurrentStateMixin
 from engine.distributions.gaussian import DistInfoStd
 from engine.envs.base import EnvSpaces
 from engine.models.pg.lstm import RnnState
 from engine.utils.buffer import buffer_to
 
-MODES = ("sample", "eval")
 
-
-class RecurrentPgAgentMixin(PgAgent):
+class RecurrentPgAgentMixin(RecurrentStateMixin, PgAgent):
     """Per-env LSTM state for a ``PgLstmModel``; mixed in before a feed-forward pg agent.
 
     ``agent_info = AgentInfoRnn(dist_info, value, prev_rnn_state)`` with ``prev_rnn_state`` the
     ``RnnState([B, H], [B, H])`` each step started from.
     """
 
-    recurrent = True
-
-    def initialize(self, env_spaces: EnvSpaces) -> None:
-        super().initialize(env_spaces)
-        self._mode = "sample"
-        # mode -> RnnState([n_envs, H], [n_envs, H]) on self.device, or None (all zeros).
-        self._rnn_state: dict[str, RnnState | None] = dict.fromkeys(MODES)
 
     def make_env_to_model_kwargs(self, env_spaces: EnvSpaces) -> dict[str, Any]:
         return dict(
@@ -66,18 +58,6 @@ class RecurrentPgAgentMixin(PgAgent):
         *pi, value, rnn_state = self.model(*model_inputs)
         return self.DistInfoCls(*pi), value, rnn_state
 
-    def _rows(self, env_start: int, B: int) -> RnnState:
-        """A copy of the state of envs ``env_start .. env_start + B`` (zeros for new envs)."""
-        state = self._rnn_state[self._mode]
-        stop = env_start + B
-        if state is None or state.h.shape[0] < stop:
-            size = self.model.rnn_state_size
-            grown = RnnState(*(torch.zeros(stop, size, device=self.device) for _ in range(2)))
-            if state is not None:
-                grown[: state.h.shape[0]] = state
-            state = self._rnn_state[self._mode] = grown
-        return RnnState(state.h[env_start:stop].clone(), state.c[env_start:stop].clone())
-
     @torch.no_grad()
     def step(
         self,
@@ -95,7 +75,7 @@ class RecurrentPgAgentMixin(PgAgent):
         B = inputs.prev_reward.shape[0]
         prev_rnn_state = self._rows(env_start, B)
         dist_info, value, rnn_state = self(*inputs, prev_rnn_state)
-        self._rnn_state[self._mode][env_start : env_start + B] = rnn_state
+        self._advance(env_start, rnn_state)
         action = self.distribution.sample(dist_info)
         agent_info = AgentInfoRnn(dist_info=dist_info, value=value, prev_rnn_state=prev_rnn_state)
         agent_step = buffer_to(AgentStep(action=action, agent_info=agent_info), "cpu")
@@ -115,37 +95,13 @@ class RecurrentPgAgentMixin(PgAgent):
         _, value, _ = self(observation, prev_action, prev_reward, rnn_state)
         return value.cpu()
 
-    def reset(self) -> None:
-        self._rnn_state[self._mode] = None
-
-    def reset_one(self, idx: int) -> None:
-        state = self._rnn_state[self._mode]
-        if state is not None and idx < state.h.shape[0]:
-            state[idx] = 0
-
-    def sample_mode(self, itr: int) -> None:
-        super().sample_mode(itr)
-        self._mode = "sample"
-
-    def eval_mode(self, itr: int) -> None:
-        super().eval_mode(itr)
-        self._mode = "eval"
-
-    def to_device(self, device: torch.device | str) -> None:
-        super().to_device(device)
-        self._rnn_state = {
-            mode: buffer_to(state, self.device) for mode, state in self._rnn_state.items()
-        }
-
     def state_dict(self) -> dict[str, Any]:
         """The model and the LSTM states in flight, so a resumed run continues its episodes."""
         return {"model": self.model.state_dict(), "rnn_state": self._rnn_state}
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         self.model.load_state_dict(state_dict["model"])
-        self._rnn_state = {
-            mode: buffer_to(state, self.device) for mode, state in state_dict["rnn_state"].items()
-        }
+        self._load_rnn_state(state_dict["rnn_state"])
 
 
 class RecurrentCategoricalPgAgent(RecurrentPgAgentMixin, CategoricalPgAgent):

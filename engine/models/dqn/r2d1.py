@@ -14,12 +14,11 @@ from engine.models.conv2d import Conv2dHeadModel
 from engine.models.dqn.dueling import DuelingHeadModel
 from engine.models.mlp import MlpModel
 from engine.models.observation import flatten_observation, observation_size
+from engine.models.rnn import RnnState
 from engine.models.running_mean_std import RunningMeanStd
-from engine.utils.collections import namedarraytuple
 from engine.utils.tensor import infer_leading_dims, restore_leading_dims
 
 #: LSTM state of a one-layer LSTM, each field ``[B, H]``.
-RnnState = namedarraytuple("RnnState", ["h", "c"])
 
 
 class R2d1Model(nn.Module):
@@ -81,6 +80,7 @@ class R2d1Model(nn.Module):
         self.norm_obs_clip = norm_obs_clip
         self.norm_obs_var_clip = norm_obs_var_clip
         self.lstm = nn.LSTM(self.trunk.output_size + output_size + 1, lstm_size)
+        self.rnn_state_size = lstm_size  # H of the RnnState agents keep per env
         self.head: nn.Module
         if dueling:
             self.head = DuelingHeadModel(lstm_size, head_sizes, output_size)

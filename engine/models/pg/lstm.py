@@ -12,12 +12,11 @@ from torch import nn
 from engine.models.conv2d import PG_CONV, Conv2dHeadModel
 from engine.models.mlp import MlpModel
 from engine.models.pg.mlp import FlatObservationModel
-from engine.utils.collections import namedarraytuple
+from engine.models.rnn import RnnState
 from engine.utils.tensor import infer_leading_dims, restore_leading_dims
 
 # The LSTM's state per env: h and c, each [B, lstm_size] (one layer; nn.LSTM's layer dim is
 # added and removed inside the model). Recurrent agents record it as ``prev_rnn_state``.
-RnnState = namedarraytuple("RnnState", ["h", "c"])
 
 
 def run_lstm(

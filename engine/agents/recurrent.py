@@ -61,8 +61,13 @@ class RecurrentStateMixin(BaseAgent):
 
     def to_device(self, device: torch.device | str) -> None:
         super().to_device(device)
-        self._load_rnn_state(self._rnn_state)
+        self.load_rnn_state_dict(self._rnn_state)
 
-    def _load_rnn_state(self, rnn_state: dict[str, RnnState | None]) -> None:
+    def rnn_state_dict(self) -> dict[str, RnnState | None]:
+        """The per-mode states of the envs in flight, for a checkpoint (the agent's own, and
+        those of each CPU-sampler worker's copy of the agent)."""
+        return self._rnn_state
+
+    def load_rnn_state_dict(self, rnn_state: dict[str, RnnState | None]) -> None:
         """Take the per-mode states of a checkpoint (or this agent's), on this device."""
         self._rnn_state = {mode: buffer_to(state, self.device) for mode, state in rnn_state.items()}

@@ -15,16 +15,24 @@ from engine.utils.buffer import buffer_from_example, torchify_buffer
 def get_example_outputs(agent: BaseAgent, env: Env) -> dict[str, Any]:
     """One env step and one agent step, whose outputs fix every buffer's shape and dtype.
 
-    The env is left mid-episode: seed and reset it before sampling.
+    The env is left mid-episode: seed and reset it before sampling. The example step leaves
+    no trace in the agent: its model steps in eval mode, so statistics that update in training
+    mode (observation normalisation) do not count this observation.
     """
+    env.seed(0)  # unseeded, gymnasium would draw OS entropy and the example would vary by run
     env.reset()
     action = np.asarray(env.action_space.sample())
     observation, reward, done, env_info = env.step(action)
     reward = np.asarray(reward, dtype=np.float32)  # the float dtype of the models
     agent.reset()
-    agent_action, agent_info = agent.step(
-        *torchify_buffer(AgentInputs(observation, action, reward))
-    )
+    training = agent.model.training
+    agent.model.eval()
+    try:
+        agent_action, agent_info = agent.step(
+            *torchify_buffer(AgentInputs(observation, action, reward))
+        )
+    finally:
+        agent.model.train(training)
     agent.reset()
     return dict(
         observation=observation,

@@ -102,3 +102,21 @@ def test_samples_buffer_layout_and_prev_action_aliasing():
     assert samples_pyt.agent.prev_action[3].tolist() == [1, 0, 1]
     assert samples_pyt.env.reward[4, 0].item() == 2.5
     env.close()
+
+
+def test_the_buffers_example_step_leaves_no_trace_in_the_agent():
+    """The example step that sizes the buffers neither counts its observation in the running
+    observation statistics nor draws an unseeded reset (either made a seed's run depend on the
+    process: R2D1's learning run differed with PYTHONHASHSEED)."""
+    examples = []
+    for _ in range(2):
+        env = make("CartPole-v1")
+        agent = CategoricalPgAgent(PgMlpModel, dict(hidden_sizes=[8], normalize_observation=True))
+        agent.initialize(env.spaces)
+        agent.model.train()  # as in an optimiser step, where the statistics do update
+        _, _, example = build_samples_buffer(agent, env, BatchSpec(T=2, B=1))
+        assert agent.model.obs_rms.count.item() == 0
+        assert agent.model.training
+        examples.append(example["observation"])
+        env.close()
+    np.testing.assert_array_equal(examples[0], examples[1])

@@ -1,10 +1,12 @@
 """A resumed R2D1 run continues exactly: the checkpoint holds the sequence replay (with its
-RNN states and priority tree), the target network and the LSTM states of the envs in flight."""
+RNN states and priority tree), the target network and the LSTM states of the envs in flight,
+which the CPU sampler's workers keep in their own copies of the agent."""
 
 from __future__ import annotations
 
 import shutil
 
+import pytest
 import yaml
 
 from engine.checkpoint import CHECKPOINT_NAME, KEPT_DIR
@@ -14,7 +16,8 @@ from tests.engine.test_train_cli import TIMING_KEYS, read_columns
 BATCH = 10 * 4
 
 
-def test_r2d1_resume_continues_identically(tmp_path) -> None:
+@pytest.mark.parametrize("sampler", [dict(kind="serial"), dict(kind="cpu", workers=2)])
+def test_r2d1_resume_continues_identically(tmp_path, sampler) -> None:
     spec = dict(
         env=dict(id="engine.envs.pomdp:CartPoleNoVelocity-v1"),
         algo=dict(
@@ -26,7 +29,7 @@ def test_r2d1_resume_continues_identically(tmp_path) -> None:
             ),
         ),
         model=dict(hidden_sizes=[16], lstm_size=16),
-        sampler=dict(kind="serial", batch_T=10, batch_B=4, eval_n_envs=2, eval_max_steps=100),
+        sampler=dict(**sampler, batch_T=10, batch_B=4, eval_n_envs=2, eval_max_steps=100),
         runner=dict(
             kind="minibatch_eval", n_steps=30 * BATCH, log_interval_steps=5 * BATCH,
             checkpoint_interval_steps=15 * BATCH, checkpoint_keep_interval_steps=15 * BATCH,

@@ -85,8 +85,8 @@ class R2d1Agent(RecurrentStateMixin, DqnAgent):
     def state_dict(self) -> dict[str, Any]:
         """Online and target models and the LSTM states in flight, so a resumed run continues
         its episodes."""
-        return {**super().state_dict(), "rnn_state": self._rnn_state}
+        return {**super().state_dict(), "rnn_state": self.rnn_state_dict()}
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         super().load_state_dict(state_dict)
-        self._load_rnn_state(state_dict["rnn_state"])
+        self.load_rnn_state_dict(state_dict["rnn_state"])

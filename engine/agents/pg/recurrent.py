@@ -97,11 +97,11 @@ class RecurrentPgAgentMixin(RecurrentStateMixin, PgAgent):
 
     def state_dict(self) -> dict[str, Any]:
         """The model and the LSTM states in flight, so a resumed run continues its episodes."""
-        return {"model": self.model.state_dict(), "rnn_state": self._rnn_state}
+        return {"model": self.model.state_dict(), "rnn_state": self.rnn_state_dict()}
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         self.model.load_state_dict(state_dict["model"])
-        self._load_rnn_state(state_dict["rnn_state"])
+        self.load_rnn_state_dict(state_dict["rnn_state"])
 
 
 class RecurrentCategoricalPgAgent(RecurrentPgAgentMixin, CategoricalPgAgent):

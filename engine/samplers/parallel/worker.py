@@ -38,6 +38,7 @@ from engine.samplers.collectors import (
 from engine.samplers.serial import collector_state, load_collector_state
 from engine.utils.affinity import apply_affinity
 from engine.utils.buffer import numpify_buffer
+from engine.utils.seed import get_rng_state, set_rng_state, set_seed
 
 # Seconds between checks that the master is alive while waiting for it.
 PARENT_POLL_S = 1.0
@@ -111,6 +112,9 @@ def worker_main(config: WorkerConfig, conn: Connection) -> None:
     eval_envs: list[Env] = []
     try:
         apply_affinity(config.cpus, config.torch_threads, config.set_affinity)
+        # Each worker draws its own exploration noise: spawned, they would all start from
+        # torch's one default seed and draw the same numbers. Checkpointed with the envs.
+        set_seed(int(np.random.SeedSequence([config.seed, config.rank]).generate_state(1)[0]))
         env_ranks = range(*config.env_slice.indices(config.samples_pyt.env.done.shape[1]))
         envs = [config.EnvCls(**config.env_kwargs) for _ in env_ranks]
         for b, env in zip(env_ranks, envs):
@@ -160,8 +164,14 @@ def worker_main(config: WorkerConfig, conn: Connection) -> None:
                     result = collect_evaluation(eval_collector, eval_server, config.eval_max_T)
             elif command == "state_dict":
                 result = collector_state(collector, envs, eval_envs)
+                result["rng"] = get_rng_state()
+                if agent is not None and agent.recurrent:  # this worker's envs' LSTM states
+                    result["rnn_state"] = agent.rnn_state_dict()
             elif command == "load_state_dict":
                 result = load_collector_state(collector, envs, eval_envs, arg)
+                set_rng_state(arg["rng"])
+                if agent is not None and agent.recurrent:
+                    agent.load_rnn_state_dict(arg["rnn_state"])
             elif command == "quit":
                 conn.send(("ok", None))
                 return

@@ -21,6 +21,9 @@ class BaseAlgorithm(ABC):
     bootstrap_value: ClassVar[bool] = False
     discount: float = 1.0
     update_counter: int = 0
+    #: Allocate the replay buffer in shared memory: the asynchronous runner sets this before
+    #: ``initialize``, so that its memory-copier processes can append to the replay.
+    async_: bool = False
 
     @abstractmethod
     def initialize(
@@ -36,6 +39,11 @@ class BaseAlgorithm(ABC):
     @abstractmethod
     def optimize_agent(self, itr: int, samples: Samples) -> dict[str, float]:
         """Update the agent from one ``[T, B]`` batch; return diagnostics (snake_case keys)."""
+
+    def append_samples(self, samples: Samples) -> None:
+        """Store a ``[T, B]`` sampler batch in the replay buffer (off-policy algorithms; in an
+        asynchronous run the memory copiers call this, and ``optimize_agent`` gets no batch)."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no replay buffer")
 
     @abstractmethod
     def optim_state_dict(self) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from engine.envs.base import EnvSpaces
 from engine.envs.gym import is_atari, make
 from engine.logging.logger import Logger
 from engine.logging.sinks import CsvSink, JsonlSink, Sink, TensorBoardSink
+from engine.runners.async_rl import AsyncRl, AsyncRlEval
 from engine.runners.base import BaseRunner
 from engine.runners.minibatch_rl import MinibatchRl, MinibatchRlEval
 from engine.runners.sync_rl import SyncRl, SyncRlEval, node_first_rank
@@ -43,6 +44,8 @@ RUNNERS: dict[str, type[MinibatchRl]] = {
     "minibatch_eval": MinibatchRlEval,
     "sync": SyncRl,
     "sync_eval": SyncRlEval,
+    "async": AsyncRl,
+    "async_eval": AsyncRlEval,
 }
 
 

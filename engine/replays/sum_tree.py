@@ -48,8 +48,10 @@ class SumTree:
         self.tree = buffer_from_example(np.float64(0), 2**self.tree_levels - 1, share_memory)
         self.low_idx = 2 ** (self.tree_levels - 1) - 1  # tree index of leaf 0
         self.priorities = self.tree[self.low_idx : self.low_idx + self.size].reshape(T, B)
-        self.input_priorities = (
-            np.full((T, B), default_value, dtype=np.float64) if enable_input_priorities else None
+        self.input_priorities = (  # filled with default_value by reset
+            buffer_from_example(np.float64(0), (T, B), share_memory)
+            if enable_input_priorities
+            else None
         )
         self.prev_tree_idxs = np.zeros(0, dtype=np.int64)
         self.reset()

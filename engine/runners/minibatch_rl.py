@@ -10,6 +10,7 @@ import warnings
 from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -29,6 +30,12 @@ RANK_SEED_STRIDE = 10_007
 
 # TrajInfo fields whose logged names differ from their snake_case form.
 _TRAJ_KEYS = {"Return": "return", "Length": "episode_length"}
+
+
+def steps_cross(itr: int, batch_size: int, interval: int) -> bool:
+    """Whether iteration ``itr`` of ``batch_size`` steps reaches a new multiple of ``interval``
+    env steps."""
+    return (itr + 1) * batch_size // interval > itr * batch_size // interval
 
 
 def traj_stats(traj_infos: Iterable[TrajInfo], prefix: str = "") -> dict[str, float]:
@@ -122,13 +129,17 @@ class MinibatchRl(BaseRunner):
         self.algo.initialize(
             self.agent, n_itr, self.sampler.batch_spec, self.sampler.mid_batch_reset, examples
         )
+        self.init_diagnostics()
+        if checkpoint is not None:
+            self.load_state_dict(checkpoint)
+        return n_itr
+
+    def init_diagnostics(self) -> None:
+        """An empty diagnostics window, counted from now (a checkpoint may then restore it)."""
         self._traj_infos: deque[TrajInfo] = deque(maxlen=self.log_traj_window)
         self._cum_completed_trajs = 0
         self._opt_infos: dict[str, list[float]] = {}
         self._last_log = (time.perf_counter(), 0, self.algo.update_counter)  # time, steps, updates
-        if checkpoint is not None:
-            self.load_state_dict(checkpoint)
-        return n_itr
 
     def train(self, checkpoint: Checkpoint | None = None) -> dict[str, float]:
         """Run the experiment, or continue it after the iteration ``checkpoint`` was taken at.
@@ -145,14 +156,23 @@ class MinibatchRl(BaseRunner):
                 self.agent.train_mode(itr)
                 opt_info = self.algo.optimize_agent(itr, samples)
                 self.store_diagnostics(traj_infos, opt_info)
-                if self.log_due(itr) or itr == n_itr - 1:
-                    self.log_diagnostics(itr)
-                if self.steps_cross(itr, self.checkpoint_interval_steps) or itr == n_itr - 1:
-                    self.save_itr_snapshot(itr)
+                self.finish_iteration(itr)
         finally:
             self.shutdown()
+        return self.summary()
+
+    def finish_iteration(self, itr: int) -> None:
+        """Log and checkpoint after iteration ``itr`` where due, and after the last."""
+        last = itr == self.n_itr - 1
+        if self.log_due(itr) or last:
+            self.log_diagnostics(itr)
+        if self.steps_cross(itr, self.checkpoint_interval_steps) or last:
+            self.save_itr_snapshot(itr)
+
+    def summary(self) -> dict[str, float]:
+        """What ``train`` returns: steps, seconds and the last value of every logged key."""
         return {
-            "steps": n_itr * self.itr_batch_size,
+            "steps": self.n_itr * self.itr_batch_size,
             "seconds": self.logger.wall_time,
             **self.logger.latest,
         }
@@ -163,8 +183,7 @@ class MinibatchRl(BaseRunner):
 
     def steps_cross(self, itr: int, interval: int) -> bool:
         """Whether iteration ``itr`` reaches a new multiple of ``interval`` env steps."""
-        batch = self.itr_batch_size
-        return (itr + 1) * batch // interval > itr * batch // interval
+        return steps_cross(itr, self.itr_batch_size, interval)
 
     def save_itr_snapshot(self, itr: int) -> None:
         """Write the checkpoint after iteration ``itr`` if the runner has a ``checkpoint_dir``
@@ -211,7 +230,7 @@ class MinibatchRl(BaseRunner):
             agent=self.agent.state_dict(),
             # An exact resume needs the replay buffer too; algorithms without one ignore this.
             algo=self.algo.state_dict(include_replay=True),
-            sampler=self.sampler.state_dict(),
+            sampler=self.sampler_state_dict(),
             logger=self.logger.state_dict(),
             rng=get_rng_state(),
         )
@@ -225,13 +244,20 @@ class MinibatchRl(BaseRunner):
             raise ValueError(f"the checkpoint is of another run: {found}, expected {expected}")
         self.agent.load_state_dict(checkpoint["agent"])
         self.algo.load_state_dict(checkpoint["algo"])
-        self.sampler.load_state_dict(checkpoint["sampler"])
+        self.load_sampler_state_dict(checkpoint["sampler"])
         self.logger.load_state_dict(checkpoint["logger"])
         set_rng_state(checkpoint["rng"])
         self._traj_infos.extend(copy.deepcopy(run["traj_window"]))
         self._cum_completed_trajs = checkpoint["counters"]["cum_completed_trajs"]
         self._opt_infos = copy.deepcopy(run["opt_infos"])
         self._last_log = (time.perf_counter(), *run["last_log"])
+
+    def sampler_state_dict(self) -> dict[str, Any]:
+        """The sampler's part of a checkpoint (its envs and collectors)."""
+        return self.sampler.state_dict()
+
+    def load_sampler_state_dict(self, state: dict[str, Any]) -> None:
+        self.sampler.load_state_dict(state)
 
     def shutdown(self) -> None:
         self.sampler.shutdown()

@@ -27,13 +27,10 @@ from __future__ import annotations
 import hashlib
 import multiprocessing as mp
 import os
-import sys
 import threading
-import time
 import traceback
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
-from multiprocessing import connection as mp_connection
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +41,7 @@ from engine.checkpoint import Checkpoint
 from engine.models.running_mean_std import RunningMeanStd
 from engine.runners.minibatch_rl import MinibatchRl, MinibatchRlEval
 from engine.samplers.collections import TrajInfo
-from engine.utils.process import describe_exit, die_with_parent, free_port
+from engine.utils.process import describe_exit, die_with_parent, free_port, watch_children
 
 # Collective operations wait this long for a slow rank (rank 0 evaluating, a long checkpoint)
 # before failing; a rank that dies is noticed at once, by its closed connections.
@@ -208,25 +205,15 @@ class SyncRl(MinibatchRl):
 
     def _watch_ranks(self) -> None:
         """Make a dead rank end this process even where no collective notices it (a rank dying
-        during the rendezvous leaves the others waiting for it): after a grace period for the
-        main thread to fail by itself, report the rank and exit."""
-        sentinels = {process.sentinel: rank for rank, process in self._ranks.items()}
-        while sentinels:
-            for sentinel in mp_connection.wait(list(sentinels)):
-                rank = sentinels.pop(sentinel)  # type: ignore[call-overload]
-                if self._ranks[rank].exitcode == 0:
-                    continue
-                deadline = time.monotonic() + WATCH_GRACE_S
-                while time.monotonic() < deadline and not self._shutting_down:
-                    time.sleep(0.1)
-                if self._shutting_down:
-                    return
-                self._exitcodes = {r: p.exitcode for r, p in self._ranks.items()}
-                print(f"{self._rank_failure()}; stopping the run", file=sys.stderr, flush=True)
-                for process in self._ranks.values():
-                    if process.is_alive():
-                        process.kill()
-                os._exit(1)
+        during the rendezvous leaves the others waiting for it)."""
+
+        def report() -> str:
+            self._exitcodes = {r: p.exitcode for r, p in self._ranks.items()}
+            return str(self._rank_failure())
+
+        watch_children(
+            list(self._ranks.values()), report, lambda: self._shutting_down, WATCH_GRACE_S
+        )
 
     def store_diagnostics(self, traj_infos: list[TrajInfo], opt_info: dict[str, float]) -> None:
         gathered: list[list[TrajInfo] | None] = [None] * self.world_size

@@ -19,6 +19,7 @@ A spec is YAML or JSON::
 from __future__ import annotations
 
 import importlib
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args
 
@@ -26,10 +27,17 @@ import yaml
 from pydantic import Field, field_validator, model_validator
 
 from engine.spec import dqn, pg, qpg, r2d1
-from engine.spec.base import Section
+from engine.spec.base import Section, check_json
 
 # --------------------------------------------------------------------------------------------
 # Environment
+
+#: Whether ``module:Name`` environment ids are accepted: validating one imports ``module``,
+#: i.e. runs its code. The engine and CLI accept them; the backend sets this per request from
+#: its RLBOARD_ALLOW_ENTRY_POINT_ENVS (off by default).
+entry_point_envs_allowed: ContextVar[bool] = ContextVar("entry_point_envs_allowed", default=True)
+#: The engine's own environment modules, accepted even where entry points are not.
+TRUSTED_ENV_PACKAGE = "engine.envs"
 
 
 def ensure_env_registered(env_id: str) -> None:
@@ -47,6 +55,14 @@ def check_env_id(env_id: str) -> str:
     """Return the gymnasium id that ``gymnasium.make(env_id)`` would build, or raise ValueError."""
     import gymnasium
 
+    module = env_id.split(":", 1)[0] if ":" in env_id else None
+    if (module is not None and not entry_point_envs_allowed.get()
+            and module != TRUSTED_ENV_PACKAGE
+            and not module.startswith(TRUSTED_ENV_PACKAGE + ".")):
+        raise ValueError(
+            f"environment id {env_id!r} would import the module {module!r}; this server "
+            "accepts registered gymnasium ids only (its admin may allow module:Name ids)"
+        )
     try:
         ensure_env_registered(env_id)
     except ImportError as exc:
@@ -70,13 +86,19 @@ class EnvSpec(Section):
         default_factory=dict,
         description="Keyword arguments passed to gymnasium.make; for ALE/ ids, to the Atari "
         "preprocessing (frame_skip, num_img_obs, clip_reward, episodic_lives, fire_on_reset, "
-        "max_start_noops, repeat_action_probability, horizon) and the rest to gymnasium.make.",
+        "max_start_noops, repeat_action_probability, horizon) and the rest to gymnasium.make. "
+        "JSON at most 8 levels deep, 1000 values.",
     )
 
     @field_validator("id")
     @classmethod
     def _known(cls, env_id: str) -> str:
         return check_env_id(env_id)
+
+    @field_validator("kwargs")
+    @classmethod
+    def _bounded(cls, kwargs: dict[str, Any]) -> dict[str, Any]:
+        return check_json(kwargs)
 
 
 # --------------------------------------------------------------------------------------------
@@ -146,15 +168,25 @@ class ModelSpec(Section):
     )
 
 
+#: Core ids and how many a list of them may name.
+MAX_CORES = 4096
+Core = Annotated[int, Field(ge=0, lt=MAX_CORES)]
+#: Environment steps one sampler batch may hold (batch_T x batch_B): its buffers are
+#: allocated whole, so this bounds what one spec can make a worker allocate.
+MAX_BATCH_STEPS = 2**24
+
+
 class SamplerAffinitySpec(Section):
     """Where the sampler's processes run; anything left out is worked out from the machine."""
 
-    master_cpus: list[Annotated[int, Field(ge=0)]] | None = Field(
-        None, min_length=1, description="Cores of the training (master) process."
+    master_cpus: list[Core] | None = Field(
+        None, min_length=1, max_length=MAX_CORES, description="Cores of the training (master) "
+        "process."
     )
-    workers_cpus: list[list[Annotated[int, Field(ge=0)]]] | None = Field(
+    workers_cpus: list[Annotated[list[Core], Field(max_length=MAX_CORES)]] | None = Field(
         None,
         min_length=1,
+        max_length=1024,
         description="Cores of each worker, one list per worker (e.g. [[0], [1]]); its length "
         "is the number of workers (per group for the alternating sampler).",
     )
@@ -185,7 +217,8 @@ class SamplerSpec(Section):
     batch_T: int = Field(128, ge=1, le=100_000, description="Time steps per sampler batch.")
     batch_B: int = Field(8, ge=1, le=4096, description="Parallel environment instances.")
     max_decorrelation_steps: int = Field(
-        100, ge=0, description="Random-action steps per env at start, to decorrelate envs."
+        100, ge=0, le=10**7, description="Random-action steps per env at start, to decorrelate "
+        "envs."
     )
     mid_batch_reset: bool = Field(
         True,
@@ -206,14 +239,19 @@ class SamplerSpec(Section):
     # settings; a small eval pool is the useful default here.
     eval_n_envs: int = Field(4, ge=0, le=256, description="Environments for offline evaluation.")
     eval_max_steps: int = Field(
-        20_000, ge=1, description="Step budget of one evaluation, over all eval envs."
+        20_000, ge=1, le=10**9, description="Step budget of one evaluation, over all eval envs."
     )
     eval_max_trajectories: int | None = Field(
-        20, ge=1, description="Stop evaluating once this many episodes have completed."
+        20, ge=1, le=10**6, description="Stop evaluating once this many episodes have completed."
     )
 
     @model_validator(mode="after")
     def _workers_fit(self) -> SamplerSpec:
+        if self.batch_T * self.batch_B > MAX_BATCH_STEPS:
+            raise ValueError(
+                f"batch_T x batch_B is {self.batch_T * self.batch_B} steps; at most "
+                f"{MAX_BATCH_STEPS} fit one sampler batch"
+            )
         groups = 2 if self.kind == "alternating" else 1
         if self.batch_B % groups:
             raise ValueError(f"sampler kind alternating needs an even batch_B, got {self.batch_B}")
@@ -233,30 +271,38 @@ class SamplerSpec(Section):
 
 class RunnerSpec(Section):
     """The training loop. ``sync`` and ``sync_eval`` run ``world_size`` data-parallel replicas
-    (one process each, gradients averaged every step; see engine/runners/sync_rl.py)."""
+    (one process each, gradients averaged every step; see engine/runners/sync_rl.py).
+    ``async`` and ``async_eval`` sample and optimise at the same time in separate processes
+    around a shared replay buffer, holding the algorithm's replay_ratio (replay algorithms
+    only; see engine/runners/async_rl.py)."""
 
-    kind: Literal["minibatch", "minibatch_eval", "sync", "sync_eval"] = Field(
-        "minibatch", description="minibatch logs training episodes; minibatch_eval adds "
-        "offline evaluation at start and every log interval (eval_return_mean); sync and "
-        "sync_eval are the same over world_size data-parallel processes."
+    kind: Literal["minibatch", "minibatch_eval", "sync", "sync_eval", "async", "async_eval"] = (
+        Field(
+            "minibatch", description="minibatch logs training episodes; minibatch_eval adds "
+            "offline evaluation at start and every log interval (eval_return_mean); sync and "
+            "sync_eval are the same over world_size data-parallel processes; async and "
+            "async_eval sample in one process while another optimises (replay algorithms)."
+        )
     )
     world_size: int = Field(
         1, ge=1, le=256, description="Processes of a sync run (weak scaling: each collects "
         "the sampler's batch, so an iteration is world_size x batch_T x batch_B steps)."
     )
     n_steps: int = Field(100_000, ge=1, le=10**11, description="Environment steps to train.")
-    log_interval_steps: int = Field(10_000, ge=1, description="Steps between metric rows.")
+    log_interval_steps: int = Field(
+        10_000, ge=1, le=10**11, description="Steps between metric rows."
+    )
     log_traj_window: int = Field(
-        100, ge=1, description="Completed training episodes averaged into return_mean."
+        100, ge=1, le=10**6, description="Completed training episodes averaged into return_mean."
     )
     # rlpyt snapshots at every log row; so does the default here: a killed run then loses at
     # most one log interval, and a checkpoint of a small model costs milliseconds.
     checkpoint_interval_steps: int | None = Field(
-        None, ge=1, description="Steps between checkpoints (checkpoint.pt, read by --resume); "
+        None, ge=1, le=10**11, description="Steps between checkpoints (checkpoint.pt, read by --resume); "
         "default: log_interval_steps. The last iteration is always checkpointed."
     )
     checkpoint_keep_interval_steps: int | None = Field(
-        None, ge=1, description="Also keep a copy every this many steps under checkpoints/; "
+        None, ge=1, le=10**11, description="Also keep a copy every this many steps under checkpoints/; "
         "default: keep only the last."
     )
 
@@ -283,12 +329,17 @@ class ExperimentSpec(Section):
         return seeds
 
     @model_validator(mode="after")
-    def _eval_needs_envs(self) -> ExperimentSpec:
+    def _runner_fits(self) -> ExperimentSpec:
         if self.runner.kind.endswith("_eval") and self.sampler.eval_n_envs == 0:
             raise ValueError(f"runner.kind {self.runner.kind} needs sampler.eval_n_envs >= 1")
         if self.runner.world_size > 1 and not self.runner.kind.startswith("sync"):
             raise ValueError(
                 f"runner.world_size {self.runner.world_size} needs runner.kind sync or sync_eval"
+            )
+        if self.runner.kind.startswith("async") and ALGORITHMS[self.algo.name][0] == pg.FAMILY:
+            raise ValueError(
+                f"runner.kind {self.runner.kind} needs an algorithm with a replay buffer "
+                f"(DQN family, R2D1, DDPG, TD3, SAC), not {self.algo.name}"
             )
         return self
 

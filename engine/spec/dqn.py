@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from engine.spec.base import Section
+from engine.spec.base import MAX_BATCH, MAX_REPLAY, MAX_STEPS, MAX_UPDATES, Section
 
 FAMILY = "dqn"
 BUILDER = "engine.build.dqn"
@@ -23,14 +23,15 @@ class DQNParams(Section):
     ``DqnAgent``); dueling is the model option ``model.dueling``."""
 
     discount: float = Field(0.99, gt=0, le=1, description="Reward discount factor gamma.")
-    batch_size: int = Field(32, ge=1, description="Transitions per gradient update.")
+    batch_size: int = Field(32, ge=1, le=MAX_BATCH, description="Transitions per gradient update.")
     min_steps_learn: int = Field(
-        50_000, ge=0, description="Environment steps collected before the first update."
+        50_000, ge=0, le=MAX_STEPS, description="Environment steps collected before the "
+        "first update."
     )
     delta_clip: float | None = Field(
         1.0, gt=0, description="Huber loss threshold; null: squared error."
     )
-    replay_size: int = Field(1_000_000, ge=1, description="Transitions the replay buffer holds.")
+    replay_size: int = Field(1_000_000, ge=1, le=MAX_REPLAY, description="Transitions the replay buffer holds.")
     replay_ratio: float = Field(
         8,
         gt=0,
@@ -41,14 +42,15 @@ class DQNParams(Section):
         1.0, gt=0, le=1, description="Weight of the online net in target updates (1: copy)."
     )
     target_update_interval: int = Field(
-        312, ge=1, description="Updates between target-network updates."
+        312, ge=1, le=MAX_UPDATES, description="Updates between target-network updates."
     )
-    n_step_return: int = Field(1, ge=1, description="Steps of the bootstrapped return.")
+    n_step_return: int = Field(1, ge=1, le=1000, description="Steps of the bootstrapped return.")
     learning_rate: float = Field(2.5e-4, gt=0, description="Adam learning rate.")
     clip_grad_norm: float = Field(10.0, gt=0, description="Global gradient-norm clip.")
     eps_steps: int = Field(
         1_000_000,
         ge=1,
+        le=MAX_STEPS,
         description="Environment step at which the sampling epsilon reaches eps_final, "
         "decaying linearly from eps_init at min_steps_learn.",
     )
@@ -67,7 +69,8 @@ class DQNParams(Section):
     )
     pri_beta_final: float = Field(1.0, ge=0, le=1, description="Final beta.")
     pri_beta_steps: int = Field(
-        50_000_000, ge=1, description="Environment step at which beta reaches pri_beta_final."
+        50_000_000, ge=1, le=MAX_STEPS, description="Environment step at which beta reaches "
+        "pri_beta_final."
     )
     default_priority: float | None = Field(
         None, gt=0, description="Priority of new transitions; null: delta_clip (or 1)."

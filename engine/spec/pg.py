@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from engine.spec.base import Section
+from engine.spec.base import MAX_BATCH, MAX_UPDATES, Section
 
 FAMILY = "pg"
 BUILDER = "engine.build.pg"
@@ -22,8 +22,8 @@ class PPOParams(Section):
     entropy_loss_coeff: float = Field(0.01, ge=0, description="Weight of the entropy bonus.")
     clip_grad_norm: float = Field(1.0, gt=0, description="Global gradient-norm clip.")
     gae_lambda: float = Field(1.0, ge=0, le=1, description="GAE lambda (1 = discounted return).")
-    minibatches: int = Field(4, ge=1, description="Minibatches per epoch over the [T, B] batch.")
-    epochs: int = Field(4, ge=1, description="Passes over each sampled batch.")
+    minibatches: int = Field(4, ge=1, le=MAX_BATCH, description="Minibatches per epoch over the [T, B] batch.")
+    epochs: int = Field(4, ge=1, le=MAX_UPDATES, description="Passes over each sampled batch.")
     ratio_clip: float = Field(0.1, gt=0, description="PPO likelihood-ratio clip epsilon.")
     linear_lr_schedule: bool = Field(
         True, description="Anneal learning rate and ratio_clip linearly to 0 over the run."

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from engine.spec.base import Section
+from engine.spec.base import MAX_BATCH, MAX_REPLAY, MAX_STEPS, MAX_UPDATES, Section
 
 FAMILY = "qpg"
 BUILDER = "engine.build.qpg"
@@ -22,7 +22,7 @@ BUILDER = "engine.build.qpg"
 
 
 def _batch_size(default: int) -> Any:
-    return Field(default, ge=1, description="Transitions per gradient update.")
+    return Field(default, ge=1, le=MAX_BATCH, description="Transitions per gradient update.")
 
 
 def _replay_ratio(default: float) -> Any:
@@ -41,7 +41,7 @@ def _tau(default: float) -> Any:
 
 
 def _interval(default: int, description: str) -> Any:
-    return Field(default, ge=1, description=description)
+    return Field(default, ge=1, le=MAX_UPDATES, description=description)
 
 
 class _ReplayParams(Section):
@@ -49,10 +49,11 @@ class _ReplayParams(Section):
 
     discount: float = Field(0.99, gt=0, le=1, description="Reward discount factor gamma.")
     min_steps_learn: int = Field(
-        10_000, ge=0, description="Environment steps collected before the first update."
+        10_000, ge=0, le=MAX_STEPS, description="Environment steps collected before the "
+        "first update."
     )
-    replay_size: int = Field(1_000_000, ge=1, description="Transitions the replay buffer holds.")
-    n_step_return: int = Field(1, ge=1, description="Steps of the bootstrapped return.")
+    replay_size: int = Field(1_000_000, ge=1, le=MAX_REPLAY, description="Transitions the replay buffer holds.")
+    n_step_return: int = Field(1, ge=1, le=1000, description="Steps of the bootstrapped return.")
     bootstrap_timelimit: bool = Field(
         True,
         description="Leave out of the loss every sample whose n-step window hits a time-limit "

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from engine.spec.base import Section
+from engine.spec.base import MAX_BATCH, MAX_REPLAY, MAX_STEPS, MAX_UPDATES, Section
 
 FAMILY = "dqn"
 BUILDER = "engine.build.r2d1"
@@ -22,24 +22,26 @@ class R2D1Params(Section):
     prioritized replay of sequences with LSTM burn-in, value rescaling."""
 
     discount: float = Field(0.997, gt=0, le=1, description="Reward discount factor gamma.")
-    batch_T: int = Field(80, ge=1, description="Trained steps of each replayed sequence.")
-    batch_B: int = Field(64, ge=1, description="Replayed sequences per update.")
+    batch_T: int = Field(80, ge=1, le=10_000, description="Trained steps of each replayed sequence.")
+    batch_B: int = Field(64, ge=1, le=MAX_BATCH, description="Replayed sequences per update.")
     warmup_T: int = Field(
-        40, ge=0, description="Burn-in steps before the trained ones, from the stored RNN state."
+        40, ge=0, le=10_000, description="Burn-in steps before the trained ones, from the stored RNN state."
     )
     store_rnn_state_interval: int = Field(
         40,
         ge=0,
+        le=10_000,
         description="Store the agent's RNN state every this many steps; sequences start only "
         "there (0: store none, start from zeros anywhere).",
     )
     min_steps_learn: int = Field(
-        100_000, ge=0, description="Environment steps collected before the first update."
+        100_000, ge=0, le=MAX_STEPS, description="Environment steps collected before the "
+        "first update."
     )
     delta_clip: float | None = Field(
         None, gt=0, description="Huber loss threshold; null: squared error (R2D2)."
     )
-    replay_size: int = Field(1_000_000, ge=1, description="Steps the replay buffer holds.")
+    replay_size: int = Field(1_000_000, ge=1, le=MAX_REPLAY, description="Steps the replay buffer holds.")
     replay_ratio: float = Field(
         1,
         gt=0,
@@ -47,9 +49,9 @@ class R2D1Params(Section):
         "round(replay_ratio * sampler batch / ((warmup_T + batch_T) * batch_B)), at least 1.",
     )
     target_update_interval: int = Field(
-        2500, ge=1, description="Updates between copies of the online net into the target."
+        2500, ge=1, le=MAX_UPDATES, description="Updates between copies of the online net into the target."
     )
-    n_step_return: int = Field(5, ge=1, description="Steps of the bootstrapped return.")
+    n_step_return: int = Field(5, ge=1, le=1000, description="Steps of the bootstrapped return.")
     learning_rate: float = Field(1e-4, gt=0, description="Adam learning rate.")
     adam_eps: float = Field(
         1e-3, gt=0, description="Adam epsilon (rlpyt: optim_kwargs eps=1e-3 for R2D1)."
@@ -61,7 +63,7 @@ class R2D1Params(Section):
     pri_beta_init: float = Field(0.9, ge=0, le=1, description="Importance-weight exponent beta.")
     pri_beta_final: float = Field(0.9, ge=0, le=1, description="beta at pri_beta_steps.")
     pri_beta_steps: int = Field(
-        50_000_000, ge=1, description="Steps of the linear beta schedule."
+        50_000_000, ge=1, le=MAX_STEPS, description="Steps of the linear beta schedule."
     )
     pri_eta: float = Field(
         0.9,
@@ -80,6 +82,7 @@ class R2D1Params(Section):
     input_priority_shift: int | None = Field(
         None,
         ge=0,
+        le=10_000,
         description="Which stored-state slot before a batch gets that batch's input priority; "
         "null: warmup_T // store_rnn_state_interval (the sequence trained on the batch).",
     )
@@ -95,7 +98,8 @@ class R2D1Params(Section):
     eps_init: float = Field(1.0, ge=0, le=1, description="Exploration epsilon at the start.")
     eps_final: float = Field(0.01, ge=0, le=1, description="Epsilon after eps_steps.")
     eps_steps: int = Field(
-        1_000_000, ge=1, description="Environment steps of the linear epsilon decay."
+        1_000_000, ge=1, le=MAX_STEPS, description="Environment steps of the linear epsilon "
+        "decay."
     )
     eps_eval: float = Field(0.001, ge=0, le=1, description="Epsilon in evaluation.")
 

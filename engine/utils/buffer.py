@@ -61,6 +61,19 @@ def buffer_from_example(
     return torch.zeros(shape, dtype=dtype).share_memory_().numpy()
 
 
+def _shared_owner(array: np.ndarray) -> torch.Tensor | None:
+    """The shared torch tensor whose memory ``array`` views, if it views one."""
+    owner: Any = array
+    while isinstance(owner, np.ndarray) and owner.base is not None:
+        owner = owner.base
+    return owner if isinstance(owner, torch.Tensor) and owner.is_shared() else None
+
+
+def is_shared(array: np.ndarray) -> bool:
+    """Whether ``array`` lives in shared memory (``buffer_from_example(..., share_memory=True)``)."""
+    return _shared_owner(array) is not None
+
+
 def _as_tensor(array: np.ndarray) -> torch.Tensor:
     """A tensor over the memory of ``array``; a view of the shared tensor it came from, if any.
 
@@ -68,10 +81,8 @@ def _as_tensor(array: np.ndarray) -> torch.Tensor:
     one: pickled to another process, it would be copied into new shared memory instead of
     being passed by handle.
     """
-    owner: Any = array
-    while isinstance(owner, np.ndarray) and owner.base is not None:
-        owner = owner.base
-    if not (isinstance(owner, torch.Tensor) and owner.is_shared()):
+    owner = _shared_owner(array)
+    if owner is None:
         return torch.from_numpy(array)
     itemsize = array.itemsize
     offset = (array.__array_interface__["data"][0] - owner.data_ptr()) // itemsize

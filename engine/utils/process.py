@@ -6,6 +6,11 @@ import ctypes
 import os
 import signal
 import socket
+import sys
+import time
+from collections.abc import Callable, Sequence
+from multiprocessing import connection as mp_connection
+from multiprocessing.process import BaseProcess
 
 PR_SET_PDEATHSIG = 1
 
@@ -41,3 +46,34 @@ def describe_exit(exitcode: int | None) -> str:
     if exitcode is not None and exitcode < 0:
         return f"was killed by {signal.Signals(-exitcode).name}"
     return f"exited with code {exitcode}"
+
+
+def watch_children(
+    children: Sequence[BaseProcess],
+    report: Callable[[], str],
+    stopping: Callable[[], bool],
+    grace_s: float,
+) -> None:
+    """Thread body that makes a failed child end this process even where the main thread would
+    never notice (blocked in a rendezvous, or on a lock the dead child held).
+
+    When a child exits with a non-zero code, the main thread gets ``grace_s`` to fail by itself
+    (``stopping()`` turns true once it shuts down); then ``report()`` goes to stderr, every
+    child is killed and this process exits with code 1.
+    """
+    sentinels = {process.sentinel: process for process in children}
+    while sentinels:
+        for sentinel in mp_connection.wait(list(sentinels)):
+            process = sentinels.pop(sentinel)  # type: ignore[call-overload]
+            if process.exitcode == 0:
+                continue
+            deadline = time.monotonic() + grace_s
+            while time.monotonic() < deadline and not stopping():
+                time.sleep(0.1)
+            if stopping():
+                return
+            print(f"{report()}; stopping the run", file=sys.stderr, flush=True)
+            for child in children:
+                if child.is_alive():
+                    child.kill()
+            os._exit(1)

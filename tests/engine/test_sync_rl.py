@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +43,21 @@ def start_training(spec: dict[str, Any], out: Path, tag: str) -> subprocess.Pope
         cwd=REPO, env={**os.environ, TAG: tag}, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True,
     )
+
+
+@contextmanager
+def nothing_left_behind(tag: str) -> Iterator[None]:
+    """Around a run started with ``start_training(..., tag)`` that is killed in the block: at
+    its end, wait (at most 30 s) until no process of the run is left (children, sampler workers,
+    resource trackers), kill any that are anyway, and check /dev/shm holds nothing new."""
+    shm_before = set(os.listdir("/dev/shm"))
+    try:
+        yield
+        wait_for(lambda: not processes_with_env(TAG, tag) or None, timeout_s=30)
+    finally:
+        for pid in processes_with_env(TAG, tag):
+            os.kill(pid, signal.SIGKILL)
+    assert set(os.listdir("/dev/shm")) <= shm_before
 
 
 def spawned_ranks(main_pid: int, tag: str) -> list[int]:
@@ -89,9 +106,8 @@ def test_two_gloo_ranks_train_sac_on_pendulum(tmp_path):
 @pytest.mark.parametrize("victim", ["rank 1", "rank 0", "rank 0 while rank 1 starts"])
 def test_a_killed_rank_ends_the_whole_run_with_a_clear_error(tmp_path, victim):
     tag = uuid.uuid4().hex
-    shm_before = set(os.listdir("/dev/shm"))
-    process = start_training(ppo_cartpole_spec(10_000_000), tmp_path, tag)
-    try:
+    with nothing_left_behind(tag):
+        process = start_training(ppo_cartpole_spec(10_000_000), tmp_path, tag)
         rank_1 = wait_for(lambda: spawned_ranks(process.pid, tag), 120, interval_s=0.1)[0]
         if victim != "rank 0 while rank 1 starts":
             # Training under way: rank 0 has logged its step-0 evaluation.
@@ -103,10 +119,5 @@ def test_a_killed_rank_ends_the_whole_run_with_a_clear_error(tmp_path, victim):
         if victim == "rank 1":
             assert process.returncode == 1
             assert "sync rank 1" in stderr and "was killed by SIGKILL" in stderr, stderr
-        # Nothing of the run survives it: ranks, their samplers, resource trackers.
-        wait_for(lambda: not processes_with_env(TAG, tag) or None, timeout_s=30)
-        assert time.monotonic() - killed_at < 30
-    finally:
-        for pid in processes_with_env(TAG, tag):
-            os.kill(pid, signal.SIGKILL)
-    assert set(os.listdir("/dev/shm")) <= shm_before
+    # Nothing of the run survives it: ranks, their samplers, resource trackers.
+    assert time.monotonic() - killed_at < 30

@@ -173,6 +173,7 @@ class DQN(BaseAlgorithm):
             B=batch_spec.B,
             discount=self.discount,
             n_step_return=self.n_step_return,
+            share_memory=self.async_,
         )
         if self.prioritized_replay:
             replay_kwargs.update(
@@ -212,10 +213,14 @@ class DQN(BaseAlgorithm):
         )
         return progress * self.pri_beta_final + (1 - progress) * self.pri_beta_init
 
-    def optimize_agent(self, itr: int, samples: Samples) -> dict[str, float]:
-        """Append the batch to the replay; from ``min_itr_learn`` on, make
-        ``updates_per_optimize`` updates. Returns means over them (empty before learning)."""
+    def append_samples(self, samples: Samples) -> None:
         self.replay_buffer.append_samples(self.samples_to_buffer(samples))
+
+    def optimize_agent(self, itr: int, samples: Samples | None = None) -> dict[str, float]:
+        """Append the batch (if given) to the replay; from ``min_itr_learn`` on, make
+        ``updates_per_optimize`` updates. Returns means over them (empty before learning)."""
+        if samples is not None:
+            self.append_samples(samples)
         if itr < self.min_itr_learn:
             return {}
         if self.prioritized_replay:

@@ -198,6 +198,7 @@ class R2D1(BaseAlgorithm):
             n_step_return=self.n_step_return,
             rnn_state_interval=self.store_rnn_state_interval,
             batch_T=self.warmup_T + self.batch_T,
+            share_memory=self.async_,
         )
         ReplayCls: type = REPLAYS[(self.prioritized_replay, self.frame_buffer)]
         if self.prioritized_replay:
@@ -241,15 +242,20 @@ class R2D1(BaseAlgorithm):
         )
         return self.SamplesToBuffer(*(values[f] for f in self.SamplesToBuffer._fields))
 
-    def optimize_agent(self, itr: int, samples: Samples) -> dict[str, float]:
-        """Append the batch to the replay; from ``min_itr_learn`` on, ``updates_per_optimize``
-        updates on replayed sequences. Returns means over the updates (empty before)."""
+    def append_samples(self, samples: Samples) -> None:
         to_buffer = self.samples_to_buffer(samples)
         if self.prioritized_replay:
             priorities = self.compute_input_priorities(samples) if self.input_priorities else None
             self.replay_buffer.append_samples(to_buffer, priorities)
         else:
             self.replay_buffer.append_samples(to_buffer)
+
+    def optimize_agent(self, itr: int, samples: Samples | None = None) -> dict[str, float]:
+        """Append the batch (if given) to the replay; from ``min_itr_learn`` on,
+        ``updates_per_optimize`` updates on replayed sequences. Returns means over the updates
+        (empty before)."""
+        if samples is not None:
+            self.append_samples(samples)
         if itr < self.min_itr_learn:
             return {}
         if self.prioritized_replay:

@@ -82,6 +82,7 @@ class QpgAlgo(BaseAlgorithm):
             B=batch_spec.B,
             discount=self.discount,
             n_step_return=self.n_step_return,
+            share_memory=self.async_,
         )
         self.optim_initialize()
 
@@ -100,6 +101,9 @@ class QpgAlgo(BaseAlgorithm):
         if self.bootstrap_timelimit:
             return SamplesToBufferTl(*to_buffer, timeout=samples.env.env_info.timeout)
         return to_buffer
+
+    def append_samples(self, samples: Samples) -> None:
+        self.replay_buffer.append_samples(self.samples_to_buffer(samples))
 
     def valid(self, samples_from_replay: Any) -> torch.Tensor | None:
         """Loss mask ``[batch_size]``: 0 where a time limit cuts the n-step window (None: all)."""

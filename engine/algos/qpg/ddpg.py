@@ -76,10 +76,11 @@ class DDPG(QpgAlgo):
         if self.initial_optim_state_dict is not None:
             self.load_optim_state_dict(self.initial_optim_state_dict)
 
-    def optimize_agent(self, itr: int, samples: Samples) -> dict[str, float]:
-        """Store the ``[T, B]`` batch, then ``updates_per_optimize`` updates from the replay;
-        returns the means over them (nothing before ``min_itr_learn``)."""
-        self.replay_buffer.append_samples(self.samples_to_buffer(samples))
+    def optimize_agent(self, itr: int, samples: Samples | None = None) -> dict[str, float]:
+        """Store the ``[T, B]`` batch (if given), then ``updates_per_optimize`` updates from the
+        replay; returns the means over them (nothing before ``min_itr_learn``)."""
+        if samples is not None:
+            self.append_samples(samples)
         if itr < self.min_itr_learn:
             return {}
         agent = self.agent

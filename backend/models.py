@@ -37,7 +37,8 @@ AttemptKind = Literal["fresh", "retry", "resume"]
 ATTEMPT_KINDS: tuple[AttemptKind, ...] = get_args(AttemptKind)
 EvaluationStatus = Literal["queued", "running", "succeeded", "failed"]
 EVALUATION_STATUSES: tuple[EvaluationStatus, ...] = get_args(EvaluationStatus)
-TokenScope = Literal["read", "write"]
+# Each scope grants the ones before it: admin > write > read.
+TokenScope = Literal["read", "write", "admin"]
 TOKEN_SCOPES: tuple[TokenScope, ...] = get_args(TokenScope)
 
 
@@ -192,11 +193,14 @@ class RunAttempt(Base):
 
 
 class MetricPoint(Base):
-    """One logged value; the primary key makes re-sent points no-ops (idempotent ingest)."""
+    """One logged value; the primary key makes re-sent points no-ops (idempotent ingest).
+
+    ``run_id`` has no foreign key on purpose (migration 0007): its per-row check was a third of
+    an ingest; ingest checks the run once per batch (``services/metrics.py``)."""
 
     __tablename__ = "metric_points"
 
-    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    run_id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(250), primary_key=True)
     step: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     value: Mapped[float] = mapped_column(Double)

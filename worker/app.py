@@ -22,10 +22,11 @@ from typing import Any
 
 from celery import Celery, signals
 from celery.exceptions import Reject
+from sqlalchemy.exc import DBAPIError
 
 from backend.artifacts import artifact_store
 from backend.broker import EVALUATE_TASK, EXECUTE_RUN_TASK, celery_config
-from backend.db import create_db_engine, create_session_factory
+from backend.db import create_db_engine, create_session_factory, is_transient
 from backend.services import workers
 from backend.settings import Settings, get_settings
 from worker.evaluation import execute_evaluation
@@ -43,7 +44,7 @@ app.conf.update(
     worker_prefetch_multiplier=1,
     worker_hijack_root_logger=False,
 )
-sessions = create_session_factory(create_db_engine(settings.effective_database_url))
+sessions = create_session_factory(create_db_engine(settings.effective_database_url, settings))
 store = artifact_store(settings)
 
 
@@ -128,6 +129,12 @@ def execute_run(self: Any, run_id: int) -> None:
     )
     try:
         started = supervisor.execute()
+    except DBAPIError as exc:
+        if not is_transient(exc):
+            raise
+        # The database went away (a restart): give the message back rather than lose it with
+        # a failed task. The claim's lease makes the redelivery harmless at any stage.
+        raise Reject(f"database unavailable: {exc.orig}", requeue=True) from exc
     finally:
         state.messages.tags.pop(task_id, None)
     if not started:  # shut down while the run waited for GPUs: give its message back

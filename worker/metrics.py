@@ -5,15 +5,18 @@ The engine appends one JSON object per logged row to ``metrics.jsonl``::
     {"step": 8192, "wall_time": 12.5, "metrics": {"return_mean": 21.3, "loss": 0.41}}
 
 ``MetricsTail`` reads the complete lines added since the last read and ``MetricsForwarder``
-turns them into points and posts them in batches. Points that could not be sent stay queued
-(in order) and go with the next attempt; ingest is idempotent on (run, key, step), so a batch
-that reached the server although its response was lost is harmless to send again.
+turns them into points and posts them in batches. Points that could not be sent (the API
+unreachable or restarting, its database restarting: a transport error or a 5xx) stay queued
+in order and are sent again after a backoff; ingest is idempotent on (run, key, step), so a
+batch that reached the server although its response was lost is stored once. A batch the
+API rejects (another 4xx) would be rejected again and is dropped, loudly.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import random
 import time
 from collections import deque
 from pathlib import Path
@@ -26,6 +29,30 @@ from backend.client import RlboardClient
 log = logging.getLogger(__name__)
 
 Point = dict[str, Any]
+
+# The wait after a failed send doubles from the first to the last; each is cut to between
+# half and all of it at random, so the workers of a restarted API do not all return at once.
+BACKOFF_FIRST_S = 1.0
+BACKOFF_MAX_S = 10.0
+
+
+def is_retryable(exc: httpx.HTTPError) -> bool:
+    """Whether a failed send may succeed later: the server was unreachable or timed out, or
+    answered 5xx, 408 or 429. Any other status would be the same next time."""
+    if isinstance(exc, httpx.HTTPStatusError):
+        code = exc.response.status_code
+        return code >= 500 or code in (408, 429)
+    return True
+
+
+def _retry_after_s(exc: httpx.HTTPError) -> float:
+    """The server's Retry-After in seconds (0 when it gave none, or a date)."""
+    if not isinstance(exc, httpx.HTTPStatusError):
+        return 0.0
+    try:
+        return float(exc.response.headers.get("Retry-After", 0))
+    except ValueError:
+        return 0.0
 
 
 class MetricsTail:
@@ -72,39 +99,64 @@ class MetricsForwarder:
     """Posts points to ``POST /api/v1/runs/{run_id}/metrics`` in batches, keeping what failed.
 
     ``token`` is the worker's own API token (``RLBOARD_WORKER_TOKEN``, write scope), sent as
-    the bearer token when the API requires one.
+    the bearer token when the API requires one. After a retryable failure nothing is sent
+    until the backoff has passed; ``dropped`` counts points the API rejected.
     """
 
     def __init__(self, api_url: str, run_id: int, token: str | None = None,
-                 batch_size: int = 1000, timeout_s: float = 10):
+                 batch_size: int = 1000, timeout_s: float = 10,
+                 max_backoff_s: float = BACKOFF_MAX_S):
         self.run_id = run_id
         self.batch_size = batch_size
+        self.max_backoff_s = max_backoff_s
         self.pending: deque[Point] = deque()
+        self.dropped = 0
         self._client = RlboardClient(api_url, token=token, timeout_s=timeout_s)
+        self._backoff_s = min(BACKOFF_FIRST_S, max_backoff_s)
+        self._retry_at = 0.0  # time.monotonic() before which a send is not tried
 
     def add(self, points: list[Point]) -> None:
         self.pending.extend(points)
 
     def flush(self) -> bool:
-        """Send everything pending; False if some points are still waiting (server unreachable)."""
+        """Send everything pending; False if some points are still waiting (server unreachable
+        or failing, now or at the last try less than a backoff ago)."""
         while self.pending:
+            if time.monotonic() < self._retry_at:
+                return False
             batch = [self.pending[i] for i in range(min(self.batch_size, len(self.pending)))]
             try:
                 self._client.ingest_metrics(self.run_id, batch)
             except httpx.HTTPError as exc:  # transport errors and ApiError alike
-                log.warning("metrics not sent yet (%d pending): %s", len(self.pending), exc)
-                return False
+                if is_retryable(exc):
+                    self._back_off(exc)
+                    return False
+                log.error("run %d: the API rejected %d metric points; dropped: %s",
+                          self.run_id, len(batch), exc)
+                self.dropped += len(batch)
+            else:
+                self._backoff_s = min(BACKOFF_FIRST_S, self.max_backoff_s)
             for _ in batch:
                 self.pending.popleft()
         return True
 
-    def flush_until(self, deadline_s: float, retry_every_s: float = 1.0) -> bool:
-        """Retry ``flush`` until it succeeds or ``deadline_s`` seconds have passed."""
+    def _back_off(self, exc: httpx.HTTPError) -> None:
+        wait_s = max(self._backoff_s * random.uniform(0.5, 1.0), _retry_after_s(exc))
+        self._retry_at = time.monotonic() + wait_s
+        self._backoff_s = min(2 * self._backoff_s, self.max_backoff_s)
+        log.warning("run %d: metrics not sent yet (%d pending), next try in %.1f s: %s",
+                    self.run_id, len(self.pending), wait_s, exc)
+
+    def flush_until(self, deadline_s: float) -> bool:
+        """Retry ``flush`` (with its backoff) until it succeeds or ``deadline_s`` seconds have
+        passed; the last try is at the deadline at the latest."""
         give_up = time.monotonic() + deadline_s
         while not self.flush():
-            if time.monotonic() >= give_up:
+            now = time.monotonic()
+            if now >= give_up:
                 return False
-            time.sleep(retry_every_s)
+            self._retry_at = min(self._retry_at, give_up)
+            time.sleep(max(0.0, self._retry_at - now))
         return True
 
     def close(self) -> None:

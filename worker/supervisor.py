@@ -38,17 +38,23 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
+from typing import TypeVar
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.artifacts import RESUME_FILES, RUN_FILES, ArtifactStore
+from backend.db import is_transient, retry_transient
 from backend.services import runs
 from backend.settings import Settings
 from worker import provenance
-from worker.metrics import MetricsForwarder, MetricsTail
+from worker.metrics import BACKOFF_MAX_S, MetricsForwarder, MetricsTail
 from worker.resources import GpuPool, cuda_visible_devices
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 #: Set when the worker begins shutting down: supervisors stop their runs and requeue them.
 shutting_down = threading.Event()
@@ -96,9 +102,9 @@ class RunSupervisor:
     def execute(self) -> bool:
         """Run the attempt; False when the worker shut down before the run could start (its
         message must go back to the queue, the run being still queued)."""
-        with self.sessions() as session:
-            run = runs.get_run(session, self.run_id)
-            spec, queue = run.spec, run.queue
+        # Retried, so that a database restart does not bounce the message straight back.
+        run = self._in_database(partial(runs.get_run, run_id=self.run_id), "start")
+        spec, queue = run.spec, run.queue
         gpus = self._acquire_gpus(spec, queue)
         if gpus is None:
             return not shutting_down.is_set()
@@ -161,7 +167,11 @@ class RunSupervisor:
                                 f"could not start the engine: {exc}", lease)
             return
         tail = MetricsTail(self.out_dir / "metrics.jsonl")
-        forwarder = MetricsForwarder(self.settings.api_url, self.run_id, self.settings.worker_token)
+        # The final flush sends no heartbeats: its waits must stay well inside the lease.
+        forwarder = MetricsForwarder(
+            self.settings.api_url, self.run_id, self.settings.worker_token,
+            max_backoff_s=min(BACKOFF_MAX_S, self.settings.heartbeat_timeout_s / 4),
+        )
         try:
             outcome = self._watch(process, tail, forwarder, lease, time_limit_s)
         finally:
@@ -173,13 +183,23 @@ class RunSupervisor:
             forwarder.close()
             self.active.discard(self.run_id)
         self._sync_artifacts()
-        with self.sessions() as session:
-            if outcome.status == "requeue":
+        if outcome.status == "requeue":
+            # Not retried: it publishes a message after its COMMIT, which a retry after a lost
+            # COMMIT would skip. If it fails, the reaper resumes the run.
+            with self.sessions() as session:
                 runs.requeue_run(session, self.run_id, outcome.error or "requeued",
                                  self.settings, lease_id=lease)
-            elif outcome.status != "lost":
-                runs.finish_run(session, self.run_id, outcome.status, outcome.error, lease)
+        elif outcome.status != "lost":
+            self._in_database(partial(runs.finish_run, run_id=self.run_id, status=outcome.status,
+                                      error=outcome.error, lease_id=lease), "final status")
         log.info("run %d %s", self.run_id, outcome.status)
+
+    def _in_database(self, operation: Callable[[Session], T], what: str) -> T:
+        """``operation(session)`` in a session of its own, tried again while the database is
+        briefly unreachable (a restart); ``operation`` must be idempotent."""
+        with self.sessions() as session:
+            return retry_transient(session, partial(operation, session),
+                                   f"run {self.run_id}: {what}")
 
     def _fetch_for_resume(self) -> None:
         """Bring the last checkpoint (and the metric files it continues) to this machine."""
@@ -239,15 +259,24 @@ class RunSupervisor:
                 self._sync_artifacts()
                 last_sync = now
             current: str | None = "running"
-            if now - last_beat >= self.settings.heartbeat_interval_s:
-                self.renew_message()
-                with self.sessions() as session:
-                    current = runs.record_heartbeat(session, self.run_id, tail.last_step, lease)
-                last_beat = last_check = now
-            elif now - last_check >= self.settings.cancel_poll_interval_s:
-                with self.sessions() as session:
-                    current = runs.get_status(session, self.run_id)
-                last_check = now
+            try:
+                if now - last_beat >= self.settings.heartbeat_interval_s:
+                    last_beat = last_check = now
+                    self.renew_message()
+                    with self.sessions() as session:
+                        current = runs.record_heartbeat(session, self.run_id, tail.last_step,
+                                                        lease)
+                elif now - last_check >= self.settings.cancel_poll_interval_s:
+                    last_check = now
+                    with self.sessions() as session:
+                        current = runs.get_status(session, self.run_id)
+            except DBAPIError as exc:
+                if not is_transient(exc):
+                    raise
+                # The database is restarting: train on and ask again at the next interval;
+                # the lease outlives a few missed heartbeats (heartbeat_timeout_s).
+                log.warning("run %d: database unavailable: %s", self.run_id,
+                            str(exc.orig).strip())
             if current is None:
                 log.warning("run %d: lease lost (resumed elsewhere); stopping", self.run_id)
                 return Outcome("lost")
@@ -261,9 +290,10 @@ class RunSupervisor:
                 return Outcome("requeue", f"requeued: worker {self.worker_name} shut down")
             time.sleep(POLL_S)
         if tail.last_step is not None:
-            with self.sessions() as session:
-                if runs.record_heartbeat(session, self.run_id, tail.last_step, lease) is None:
-                    return Outcome("lost")
+            beat = partial(runs.record_heartbeat, run_id=self.run_id, steps_done=tail.last_step,
+                           lease_id=lease)
+            if self._in_database(beat, "last heartbeat") is None:
+                return Outcome("lost")
         if exit_code == 0:
             return Outcome("succeeded")
         return Outcome("failed", f"engine exited with code {exit_code}:\n{self._log_tail()}")

@@ -39,3 +39,11 @@ class AuthenticationError(PermissionError):
 
 class ScopeError(PermissionError):
     """A valid token without the scope the request needs (HTTP 403)."""
+
+
+class RateLimitError(RuntimeError):
+    """A token over its rate limit (HTTP 429 with Retry-After: ``retry_after_s``)."""
+
+    def __init__(self, message: str, retry_after_s: int):
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

@@ -13,6 +13,7 @@ readers check for that and fall back to the points.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from itertools import groupby, pairwise
 from operator import itemgetter
 from typing import Any, NamedTuple
@@ -22,6 +23,7 @@ from sqlalchemy import case, func, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from backend.db import retry_transient
 from backend.models import BLOCK_SIZE, MetricBlock, MetricPoint, MetricSeries, Run
 from backend.schemas import MetricPointIn
 from backend.services.experiments import get_experiment
@@ -49,10 +51,16 @@ _DIALECT_INSERTS: dict[str, Callable[..., Any]] = {
 def ingest(session: Session, run_id: int, points: Sequence[MetricPointIn]) -> int:
     """Store ``points`` of run ``run_id``; returns how many were new. Commits.
 
-    Also raises the run's ``steps_done`` to the largest step seen.
+    Also raises the run's ``steps_done`` to the largest step seen. A batch whose connection
+    is lost (a database restart) is sent again (:func:`backend.db.retry_transient`): being
+    idempotent, it is stored once even if the first COMMIT went through.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        return _ingest_postgresql(session, run_id, points)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    store = partial(_ingest_postgresql if postgres else _ingest_sqlite, session, run_id, points)
+    return retry_transient(session, store, f"metrics of run {run_id}")
+
+
+def _ingest_sqlite(session: Session, run_id: int, points: Sequence[MetricPointIn]) -> int:
     get_run(session, run_id)
     if not points:
         return 0
@@ -89,13 +97,14 @@ def ingest(session: Session, run_id: int, points: Sequence[MetricPointIn]) -> in
 # series' and blocks' summaries, and the run's steps_done is raised. Data-modifying CTEs all
 # run once whether or not the final SELECT reads them, and all read the table contents from
 # before the statement (so ``counted`` is the series' count before this batch). For an unknown
-# run nothing is inserted and ``run_found`` is false. Summaries merge in the database (ON
+# run nothing is inserted and ``run_found`` is false; a known run's row is locked FOR KEY SHARE,
+# as a foreign key's check would, but once per batch rather than once per point. Summaries merge in the database (ON
 # CONFLICT DO UPDATE), so two concurrent batches of one series both count. A block's arrays
 # are appended to when the new points come after it (the usual case), else merged by step.
 _INGEST_SQL = text(
     """
     WITH run AS (
-        SELECT id FROM runs WHERE id = :run_id
+        SELECT id FROM runs WHERE id = :run_id FOR KEY SHARE
     ), batch AS (
         SELECT (CAST(:keys AS text[]))[b.key_index] AS key, b.step, b.value, b.wall_time
         FROM unnest(

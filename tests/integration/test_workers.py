@@ -1,7 +1,8 @@
 """Workers that survive failures and scale out (issue 8), against real PostgreSQL, Redis,
 ``rlboard serve`` and ``rlboard worker`` processes: a killed worker's run resumes elsewhere, a
-duplicated message trains nothing twice, cancel stops a sync run's every process, a warm
-shutdown requeues, 20 runs on 2 workers, and a Redis outage plus an API restart mid-run.
+duplicated message trains nothing twice, cancel stops every process of a sync or an async
+run, a warm shutdown requeues, 20 runs on 2 workers, and a Redis outage plus an API restart
+mid-run.
 
 Heartbeats are fast here (0.5 s, a lease of 4 s) so that failures are noticed in seconds.
 """
@@ -9,16 +10,13 @@ Heartbeats are fast here (0.5 s, a lease of 4 s) so that failures are noticed in
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
-import redis
 
 from backend import broker
 from backend.client import RlboardClient
@@ -154,11 +152,25 @@ def test_a_duplicated_message_of_a_live_run_trains_nothing_twice(
             assert wait_finished(client, run_id, 30).status == "cancelled"
 
 
-def test_cancel_stops_every_process_of_a_sync_run_within_5_s(
-    tmp_path: Path, postgres_url: str, redis_url: str
+#: A long async DQN run: its optimiser, sampler and two memory copiers are four processes.
+ASYNC_DQN = {
+    "name": "it-async", "env": {"id": "CartPole-v1"},
+    "algo": {"name": "DQN", "params": {"min_steps_learn": 500, "replay_size": 10_000}},
+    "sampler": {"batch_T": 4, "batch_B": 4},
+    "runner": {"kind": "async", "n_steps": 5_000_000, "log_interval_steps": LOG_INTERVAL},
+    "device": "cpu", "seeds": [0],
+}
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [ppo_spec("it-sync", 5_000_000, [0], kind="sync", world_size=2), ASYNC_DQN],
+    ids=["sync", "async"],
+)
+def test_cancel_stops_every_process_of_a_multi_process_run_within_5_s(
+    tmp_path: Path, postgres_url: str, redis_url: str, spec: dict
 ) -> None:
     env = fast_env(tmp_path / "data", postgres_url, redis_url)
-    spec = ppo_spec("it-sync", 5_000_000, [0], kind="sync", world_size=2)
     with running_server(env, worker=False, log_path=tmp_path / "api.log") as api, \
             running_worker({**env, "RLBOARD_API_URL": api}, queues="cpu", concurrency=1,
                            name="w1@%h", log_path=tmp_path / "worker.log"), \
@@ -166,16 +178,17 @@ def test_cancel_stops_every_process_of_a_sync_run_within_5_s(
         run_id = client.create_experiment(spec).runs[0].id
         run_dir = str(tmp_path / "data" / "runs" / str(run_id))
         wait_for(lambda: client.get_run(run_id).steps_done > 0, 180,
-                 what="the sync run to report progress")
+                 what="the run to report progress")
         [engine] = processes_mentioning(run_dir)
         pgid = os.getpgid(engine)  # the engine leads its own group (start_new_session)
-        # The first process, its second rank (spawned) and whatever else they started.
-        assert len(process_group(pgid)) >= 2, process_group(pgid)
+        # The first process and what it spawned: a second rank, or the sampler and copiers.
+        assert len(process_group(pgid)) >= (2 if spec["runner"]["kind"] == "sync" else 4), \
+            process_group(pgid)
 
         client.cancel_run(run_id)
         cancelled_at = time.monotonic()
         wait_for(lambda: not process_group(pgid), 5, interval_s=0.1,
-                 what="every process of the sync run to stop")
+                 what="every process of the run to stop")
         assert time.monotonic() - cancelled_at <= 5
         assert wait_finished(client, run_id, 10).status == "cancelled"
 
@@ -234,40 +247,6 @@ def test_twenty_runs_on_two_workers_all_finish_once(
             assert logged_steps(api, run_id) == [256, 512]
         workers = httpx.get(f"{api}/api/v1/workers", timeout=10).json()
         assert {w["name"].split("@")[0] for w in workers if w["alive"]} == {"a", "b"}
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[tuple[str, Callable[[float], None]]]:
-    """A redis-server of this test alone (the shared one must never stop); yields its URL
-    and ``restart(down_s)``, which stops it for ``down_s`` seconds."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.fail("redis-server is not installed")
-    port = free_port()
-    command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-               "--appendonly", "yes", "--dir", str(tmp_path)]
-    holder = {"process": subprocess.Popen(command, stdout=subprocess.DEVNULL)}
-
-    def up() -> bool:
-        try:
-            return redis.Redis(port=port, socket_timeout=1).ping()
-        except redis.ConnectionError:
-            return False
-
-    wait_for(up, 10, what="redis-server to start")
-
-    def restart(down_s: float) -> None:
-        holder["process"].terminate()  # SIGTERM: redis writes its append-only file and exits
-        holder["process"].wait(10)
-        time.sleep(down_s)
-        holder["process"] = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-        wait_for(up, 10, what="redis-server to restart")
-
-    try:
-        yield f"redis://127.0.0.1:{port}/0", restart
-    finally:
-        holder["process"].kill()
-        holder["process"].wait()
 
 
 def test_redis_down_for_10_s_and_an_api_restart_lose_nothing(

@@ -2,6 +2,8 @@
 
 Keys are ``runs/<run_id>/<name>``, and only names matching ``ARTIFACT_NAME`` exist, so a
 request can never reach outside a run's artifacts (no path traversal: an id and a known name).
+The local store also refuses anything but a regular file under such a name, so a symbolic
+link (or a FIFO) planted in a run's folder exposes nothing and blocks nothing.
 
 * ``LocalStore`` (default): ``data_dir/runs/<id>/<name>``, the very folder the worker trains
   in, so storing is free and the API reads what the engine writes (one machine, or several
@@ -14,13 +16,15 @@ request can never reach outside a run's artifacts (no path traversal: an id and 
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 from urllib.parse import urlparse
 
 from backend.settings import Settings
@@ -36,6 +40,16 @@ RESUME_FILES = ("checkpoint.pt", "metrics.jsonl", "progress.csv")
 RUN_FILES = ("log.txt", "checkpoint.pt", "metrics.jsonl", "progress.csv", "spec.json",
              "summary.json")
 CHUNK = 1 << 20
+#: Content-Type of each kind of artifact, by extension (nothing is left to sniffing).
+CONTENT_TYPES = {
+    ".txt": "text/plain; charset=utf-8",
+    ".pt": "application/octet-stream",
+    ".jsonl": "application/x-ndjson",
+    ".csv": "text/csv; charset=utf-8",
+    ".json": "application/json",
+    ".mp4": "video/mp4",
+    ".gif": "image/gif",
+}
 
 
 class ArtifactError(ValueError):
@@ -54,6 +68,24 @@ def check_name(name: str) -> str:
     if not ARTIFACT_NAME.fullmatch(name):
         raise ArtifactError(f"unknown artifact {name!r}")
     return name
+
+
+def content_type(name: str) -> str:
+    """The Content-Type of the artifact ``name``."""
+    return CONTENT_TYPES[Path(check_name(name)).suffix]
+
+
+def _open_regular(path: Path) -> BinaryIO:
+    """``path`` opened for reading if it is a regular file, not a symbolic link; else
+    FileNotFoundError (O_NONBLOCK: opening a FIFO must not hang the request)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:  # ELOOP for a link, ENOENT, ...
+        raise FileNotFoundError(str(path)) from exc
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise FileNotFoundError(str(path))
+    return os.fdopen(fd, "rb")
 
 
 def artifact_key(run_id: int, name: str) -> str:
@@ -99,7 +131,7 @@ class LocalStore:
 
     def fetch(self, run_id: int, name: str, destination: Path) -> bool:
         source = self.path(run_id, name)
-        if not source.is_file():
+        if not source.is_file() or source.is_symlink():
             return False
         if source != Path(destination).resolve():
             Path(destination).parent.mkdir(parents=True, exist_ok=True)
@@ -112,21 +144,20 @@ class LocalStore:
             return []
         infos = []
         for path in sorted(folder.iterdir()):
-            if ARTIFACT_NAME.fullmatch(path.name) and path.is_file():
-                stat = path.stat()
-                infos.append(ArtifactInfo(path.name, stat.st_size,
-                                          datetime.fromtimestamp(stat.st_mtime, UTC)))
+            info = path.lstat()
+            if ARTIFACT_NAME.fullmatch(path.name) and stat.S_ISREG(info.st_mode):
+                infos.append(ArtifactInfo(path.name, info.st_size,
+                                          datetime.fromtimestamp(info.st_mtime, UTC)))
         return infos
 
     def read(self, run_id: int, name: str, start: int, end: int | None) -> tuple[bytes, int]:
-        path = self.path(run_id, name)
-        with path.open("rb") as f:  # FileNotFoundError if absent
-            size = path.stat().st_size
+        with _open_regular(self.path(run_id, name)) as f:
+            size = os.fstat(f.fileno()).st_size
             f.seek(start)
             return f.read(max(0, (size if end is None else min(end, size)) - start)), size
 
     def stream(self, run_id: int, name: str) -> Iterator[bytes]:
-        f = self.path(run_id, name).open("rb")  # raises here, before the response starts
+        f = _open_regular(self.path(run_id, name))  # raises here, before the response starts
 
         def chunks() -> Iterator[bytes]:
             with f:

@@ -66,8 +66,9 @@ def _add_token_commands(commands: argparse._SubParsersAction) -> None:
     token_commands = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
     create = token_commands.add_parser("create", help="create a token; prints its secret once")
     create.add_argument("name", help="who or what uses it, e.g. worker-gpu1")
-    create.add_argument("--scope", choices=("read", "write"), default="read",
-                        help="write also allows reading (default read)")
+    create.add_argument("--scope", choices=("read", "write", "admin"), default="read",
+                        help="write also allows reading, admin also managing tokens over the "
+                        "API (default read)")
     create.set_defaults(handler=token_create)
     token_commands.add_parser("list", help="every token, without secrets").set_defaults(
         handler=token_list)

@@ -15,21 +15,26 @@ from typing import Any
 from fastapi import FastAPI, Request, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException
 from starlette.types import Scope
 
-from backend.api.main import api_router
+from backend.api.main import api_router, document_common_errors
+from backend.api.middleware import BodyLimit, EntryPointPolicy, SecurityHeaders
+from backend.api.ratelimit import RateLimiter
 from backend.artifacts import artifact_store
-from backend.db import create_db_engine, create_session_factory
+from backend.db import create_db_engine, create_session_factory, is_transient
 from backend.services.errors import (
     AuthenticationError,
     ConflictError,
     EnqueueError,
     InvalidInputError,
     NotFoundError,
+    RateLimitError,
     ScopeError,
 )
 from backend.services.runs import recover_lost_runs
@@ -50,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The app for ``settings`` (default: from the environment). The schema must be migrated
     already (``backend.db.upgrade_database``)."""
     settings = settings or get_settings()
-    engine = create_db_engine(settings.effective_database_url)
+    engine = create_db_engine(settings.effective_database_url, settings)
     session_factory = create_session_factory(engine)
 
     @asynccontextmanager
@@ -78,9 +83,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.session_factory = session_factory
     app.state.artifact_store = artifact_store(settings)
+    app.state.rate_limiter = RateLimiter()
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(NotFoundError, _error_response(status.HTTP_404_NOT_FOUND))
     app.add_exception_handler(EnqueueError, _error_response(status.HTTP_503_SERVICE_UNAVAILABLE))
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(ConflictError, _error_response(status.HTTP_409_CONFLICT))
     app.add_exception_handler(InvalidInputError, _invalid_input)
     app.add_exception_handler(
@@ -88,9 +95,34 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         _error_response(status.HTTP_401_UNAUTHORIZED, {"WWW-Authenticate": "Bearer"}),
     )
     app.add_exception_handler(ScopeError, _error_response(status.HTTP_403_FORBIDDEN))
+    app.add_exception_handler(RateLimitError, _rate_limited)
     app.include_router(api_router)
+    _document(app)
     _serve_frontend(app, settings.frontend_dir)
+    # The last added runs first: headers go on every response, 413s and CORS answers included.
+    app.add_middleware(EntryPointPolicy, allowed=settings.allow_entry_point_envs)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    app.add_middleware(SecurityHeaders)
     return app
+
+
+def _document(app: FastAPI) -> None:
+    """Make ``app.openapi()`` include the errors the middleware and rate limit answer with."""
+    build_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_common_errors(build_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 class RedactAccessToken(logging.Filter):
@@ -138,6 +170,23 @@ def _error_response(
         return JSONResponse({"detail": str(exc)}, status_code=status_code, headers=headers)
 
     return handler
+
+
+async def _database_error(_request: Request, exc: DBAPIError) -> JSONResponse:
+    """503 with Retry-After while the database is unreachable (restarting, failing over), so
+    clients know to try again; any other database error stays a 500."""
+    if not is_transient(exc):
+        raise exc
+    logger.warning("database unavailable: %s", str(exc.orig).strip())
+    return JSONResponse({"detail": "the database is unavailable; try again shortly"},
+                        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+                        headers={"Retry-After": "2"})
+
+
+async def _rate_limited(_request: Request, exc: RateLimitError) -> JSONResponse:
+    """429 with Retry-After: the seconds until the token may write again."""
+    return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+                        headers={"Retry-After": str(exc.retry_after_s)})
 
 
 async def _invalid_input(_request: Request, exc: InvalidInputError) -> JSONResponse:

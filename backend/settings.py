@@ -18,6 +18,17 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("data")
     database_url: str | None = None
+    # --- Database connections (PostgreSQL; SQLite uses one file and ignores them) ---
+    # Per process: the API serves sync routes from up to 40 threads (anyio's default), so
+    # pool + overflow = 40 never makes a request wait for a connection; idle ones above the
+    # pool size are closed. Every API and worker process counts against the server's
+    # ``max_connections`` (100 by default). A pooled connection is pinged before use, so one
+    # dropped by a database restart is replaced instead of failing its request.
+    db_pool_size: int = 10
+    db_max_overflow: int = 30
+    db_pool_timeout_s: float = 30
+    # Reconnect after this long, before a proxy or firewall silently drops idle connections.
+    db_pool_recycle_s: float = 1800
     # None selects the embedded broker (backend/broker.py keeps it under data_dir).
     broker_url: str | None = None
     api_url: str = "http://127.0.0.1:8000"
@@ -51,6 +62,26 @@ class Settings(BaseSettings):
     local_worker_concurrency: int = 2
     # Runs one POST may create (sweep variants x seeds).
     max_runs_per_experiment: int = 1000
+
+    # --- Hostile input: rate limits, CORS, request limits (docs/ARCHITECTURE.md, "Security").
+    # Writes per second a token may make with auth on, and the burst it may save up (a token
+    # bucket per token, in this process); 0 turns the limit off. Metric ingest has its own,
+    # larger bucket, so a dashboard or script never holds up a worker's points (nor the
+    # reverse): each run's worker posts about once every 2 s, so one token shared by workers
+    # training N runs at once needs N / 2 a second, and a burst to catch up after an outage.
+    rate_limit_writes_per_s: float = 20
+    rate_limit_writes_burst: int = 200
+    rate_limit_ingest_per_s: float = 500
+    rate_limit_ingest_burst: int = 5000
+    # Origins (e.g. https://lab.example.org) whose pages may call the API from a browser, as
+    # a JSON list; empty, the default: none (the dashboard is served by the API itself).
+    cors_origins: list[str] = []
+    # Environment ids ``module:Name`` make the API import ``module`` while validating a spec:
+    # from requests they are refused unless this is on (the engine and CLI always take them;
+    # the engine's own ``engine.envs.*`` modules are always allowed).
+    allow_entry_point_envs: bool = False
+    # Largest request body in bytes; a full metric batch (5 000 points) is about 0.5 MB.
+    max_body_bytes: int = 4 * 1024 * 1024
 
     @property
     def effective_database_url(self) -> str:

@@ -1,5 +1,5 @@
 """Dependencies of the routes: the app's settings, a database session per request, and the
-bearer-token check."""
+bearer-token check with its rate limit."""
 
 from __future__ import annotations
 
@@ -10,12 +10,17 @@ from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from backend.api.ratelimit import RateLimiter
 from backend.artifacts import ArtifactStore
+from backend.models import TokenScope
 from backend.services import auth
 from backend.settings import Settings
 
 #: Reads need the read scope; anything else (POST, PATCH, ...) needs write.
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: The route whose writes draw on the ingest bucket (workers' metric batches) instead of the
+#: writes bucket, so that no other client's writes can hold up a worker's points.
+INGEST_ROUTE = "ingest_metrics"
 
 
 def get_app_settings(request: Request) -> Settings:
@@ -42,23 +47,52 @@ ArtifactsDep = Annotated[ArtifactStore, Depends(get_artifact_store)]
 bearer = HTTPBearer(auto_error=False, description="An API token (rlb_...) when RLBOARD_AUTH=on.")
 
 
+CredentialsDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
 def authorize(
-    request: Request,
-    settings: SettingsDep,
-    session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    request: Request, settings: SettingsDep, session: SessionDep, credentials: CredentialsDep
 ) -> None:
-    """With ``RLBOARD_AUTH=on``, require a token with the scope the request's method needs."""
+    """With ``RLBOARD_AUTH=on``, require a token with the scope the request's method needs,
+    and count a write against the token's rate limit."""
+    scope: TokenScope = "read" if request.method in READ_METHODS else "write"
+    _authorize(request, settings, session, credentials, scope)
+
+
+def authorize_admin(
+    request: Request, settings: SettingsDep, session: SessionDep, credentials: CredentialsDep
+) -> None:
+    """:func:`authorize` for token management: every method needs the admin scope."""
+    _authorize(request, settings, session, credentials, "admin")
+
+
+def _authorize(
+    request: Request,
+    settings: Settings,
+    session: Session,
+    credentials: HTTPAuthorizationCredentials | None,
+    scope: TokenScope,
+) -> None:
+    """Authenticate for ``scope``; a write also takes a permit of the token's bucket."""
     if settings.auth == "off":
         return
-    scope = "read" if request.method in READ_METHODS else "write"
-    auth.authenticate(session, credentials.credentials if credentials else None, scope)
+    token = auth.authenticate(session, credentials.credentials if credentials else None, scope)
+    if request.method in READ_METHODS:
+        return
+    limiter: RateLimiter = request.app.state.rate_limiter
+    route = request.scope.get("route")
+    if getattr(route, "name", None) == INGEST_ROUTE:
+        limiter.take("ingest", token.id, settings.rate_limit_ingest_per_s,
+                     settings.rate_limit_ingest_burst, "metric batches")
+    else:
+        limiter.take("writes", token.id, settings.rate_limit_writes_per_s,
+                     settings.rate_limit_writes_burst, "writes")
 
 
 def authorize_events(
     settings: SettingsDep,
     session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    credentials: CredentialsDep,
     access_token: Annotated[
         str | None,
         Query(

@@ -1,7 +1,8 @@
 """API tokens: create, list, revoke, and authenticate a request's bearer token.
 
 A token is ``rlb_`` plus 43 random URL-safe characters (256 bits); only its SHA-256 is stored,
-so a leaked database grants nothing. Scopes: ``read``, and ``write``, which implies read.
+so a leaked database grants nothing. Scopes: ``read``; ``write``, which implies read; and
+``admin``, which implies write and alone may manage tokens over the API.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from datetime import timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from backend.models import ApiToken, TokenScope, utcnow
+from backend.models import TOKEN_SCOPES, ApiToken, TokenScope, utcnow
 from backend.services.errors import AuthenticationError, NotFoundError, ScopeError
 
 TOKEN_PREFIX = "rlb_"
 #: ``last_used_at`` is written at most this often per token, not on every request.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+#: What each scope grants: itself and the scopes before it.
+SCOPE_RANK: dict[TokenScope, int] = {scope: rank for rank, scope in enumerate(TOKEN_SCOPES)}
 
 
 def hash_secret(secret: str) -> str:
@@ -59,7 +62,8 @@ def authenticate(session: Session, secret: str | None, scope: TokenScope) -> Api
     """The live token whose secret is ``secret``, if it grants ``scope``.
 
     AuthenticationError (401) for no, an unknown or a revoked token; ScopeError (403) for a
-    read token on a write. Notes the use (at most once a minute per token). Commits.
+    token whose scope is below ``scope`` (a read token on a write, a write token on token
+    management). Notes the use (at most once a minute per token). Commits.
     """
     if not secret:
         raise AuthenticationError("an API token is required: Authorization: Bearer rlb_...")
@@ -68,8 +72,10 @@ def authenticate(session: Session, secret: str | None, scope: TokenScope) -> Api
     # The lookup already matched the hash; the constant-time compare keeps timing out of it.
     if token is None or not hmac.compare_digest(token.token_hash, digest) or token.revoked_at:
         raise AuthenticationError("invalid or revoked API token")
-    if scope == "write" and token.scope != "write":
-        raise ScopeError(f"token {token.name!r} has scope {token.scope}; this request needs write")
+    if SCOPE_RANK[token.scope] < SCOPE_RANK[scope]:
+        raise ScopeError(
+            f"token {token.name!r} has scope {token.scope}; this request needs {scope}"
+        )
     now = utcnow()
     session.execute(
         update(ApiToken)

@@ -4,6 +4,7 @@ there is no S3 server here, so uploads to a real store are not tested)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -144,3 +145,52 @@ def test_s3_store_keys_and_configuration_errors(tmp_path: Path) -> None:
     with pytest.raises(ArtifactError, match="expected s3://bucket"):
         artifact_store(Settings(data_dir=tmp_path, artifact_url="minio://x"))
     assert isinstance(artifact_store(Settings(data_dir=tmp_path)), LocalStore)
+
+
+def test_no_traversal_link_or_fifo_reaches_outside_a_runs_artifacts(
+    client: TestClient, run_dir: tuple[int, Path], settings: Settings
+) -> None:
+    run_id, folder = run_dir
+    secret = settings.data_dir / "rlboard.secret"
+    secret.write_text("outside")
+    (folder / "log.txt").symlink_to(secret)
+    (folder / "summary.json").symlink_to("/etc/passwd")
+    os.mkfifo(folder / "progress.csv")  # opening it for reading would block
+    (folder / "metrics.jsonl").write_text('{"step": 1}\n')
+
+    url = f"/api/v1/runs/{run_id}/artifacts"
+    assert [a["name"] for a in client.get(url).json()] == ["metrics.jsonl"]
+    for name in ("log.txt", "summary.json", "progress.csv"):
+        response = client.get(f"{url}/{name}")
+        assert response.status_code == 404, name
+        assert b"outside" not in response.content and b"root:" not in response.content
+    assert client.get(f"/api/v1/runs/{run_id}/logs").json()["text"] == ""
+    for name in ("..%2f..%2frlboard.secret", "%2e%2e%2f%2e%2e%2frlboard.secret",
+                 "%252e%252e%252frlboard.secret", "%2Fetc%2Fpasswd", "log.txt%2F..%2F..",
+                 "checkpoint.pt%00", "eval-1.mp4%0a", "LOG.TXT"):
+        response = client.get(f"{url}/{name}")
+        assert response.status_code in (404, 422), (name, response.status_code)
+        assert b"outside" not in response.content, name
+    # Dot segments are resolved by the client or the router: never to a file outside.
+    for path in (f"{url}/..", f"{url}/../../../rlboard.secret", f"{url}/%2e%2e/%2e%2e/%2e%2e/rlboard.secret",
+                 "/api/v1/runs/..%2f..%2f/artifacts/log.txt", "/../../etc/passwd",
+                 "/%2e%2e/%2e%2e/etc/passwd", "/assets/..%2f..%2f..%2fetc%2fpasswd"):
+        response = client.get(path)
+        assert b"outside" not in response.content and b"root:" not in response.content, path
+
+
+def test_artifacts_have_explicit_content_types(
+    client: TestClient, run_dir: tuple[int, Path]
+) -> None:
+    run_id, folder = run_dir
+    expected = {
+        "log.txt": "text/plain; charset=utf-8", "checkpoint.pt": "application/octet-stream",
+        "metrics.jsonl": "application/x-ndjson", "progress.csv": "text/csv; charset=utf-8",
+        "summary.json": "application/json", "eval-2.mp4": "video/mp4", "eval-2.gif": "image/gif",
+    }
+    for name, content_type in expected.items():
+        (folder / name).write_bytes(b"<script>alert(1)</script>")
+        response = client.get(f"/api/v1/runs/{run_id}/artifacts/{name}")
+        assert response.headers["content-type"] == content_type, name
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["content-disposition"].startswith("attachment;")

@@ -156,3 +156,68 @@ def test_the_access_log_never_shows_a_token(secured: TestClient) -> None:
     assert RedactAccessToken().filter(record)
     assert "rlb_secret" not in record.getMessage()
     assert "/api/v1/events?experiment_id=1&access_token=*** HTTP/1.1" in record.getMessage()
+
+
+def test_only_an_admin_token_manages_tokens_over_the_api(secured: TestClient, db: Session) -> None:
+    _, reader = auth.create_token(db, "dashboard", "read")
+    _, writer = auth.create_token(db, "worker", "write")
+    _, admin = auth.create_token(db, "ops", "admin")
+    for secret, expected in ((reader, 403), (writer, 403)):
+        for method, url in (("GET", "/api/v1/tokens"), ("POST", "/api/v1/tokens"),
+                            ("POST", "/api/v1/tokens/1/revoke")):
+            response = secured.request(method, url, json={"name": "x"}, headers=bearer(secret))
+            assert response.status_code == expected, (method, url)
+            assert "needs admin" in response.json()["detail"]
+    assert secured.get("/api/v1/tokens").status_code == 401
+
+    created = secured.post("/api/v1/tokens", json={"name": "ci", "scope": "write"},
+                           headers=bearer(admin))
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["scope"] == "write" and body["secret"].startswith("rlb_")
+    # The new secret works; the listing never shows a secret or a hash.
+    assert secured.get("/api/v1/experiments", headers=bearer(body["secret"])).status_code == 200
+    listed = secured.get("/api/v1/tokens", headers=bearer(admin))
+    assert [t["name"] for t in listed.json()] == ["dashboard", "worker", "ops", "ci"]
+    assert "secret" not in listed.text and "token_hash" not in listed.text
+    assert body["secret"] not in listed.text
+
+    revoked = secured.post(f"/api/v1/tokens/{body['id']}/revoke", headers=bearer(admin))
+    assert revoked.status_code == 200 and revoked.json()["revoked_at"] is not None
+    assert secured.get("/api/v1/experiments", headers=bearer(body["secret"])).status_code == 401
+    assert secured.post("/api/v1/tokens/999/revoke", headers=bearer(admin)).status_code == 404
+    # An admin token may also do everything a write token may.
+    response = secured.post("/api/v1/experiments", json={"spec": ppo_spec(seeds=[0])},
+                            headers=bearer(admin))
+    assert response.status_code == 201
+    bad = secured.post("/api/v1/tokens", json={"name": "x", "scope": "root"},
+                       headers=bearer(admin))
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "scope"]
+
+
+def test_writes_are_rate_limited_per_token_and_ingest_has_its_own_bucket(
+    settings: Settings,
+) -> None:
+    limited = settings.model_copy(update={
+        "auth": "on", "rate_limit_writes_per_s": 0.5, "rate_limit_writes_burst": 2,
+        "rate_limit_ingest_per_s": 0.5, "rate_limit_ingest_burst": 3,
+    })
+    with TestClient(create_app(limited)) as app, app.app.state.session_factory() as db:
+        _, first = auth.create_token(db, "first", "write")
+        _, second = auth.create_token(db, "second", "write")
+        run_id = app.post("/api/v1/experiments", json={"spec": ppo_spec(seeds=[0])},
+                          headers=bearer(first)).json()["runs"][0]["id"]
+        assert app.patch("/api/v1/experiments/1", json={}, headers=bearer(first)).status_code == 200
+        refused = app.patch("/api/v1/experiments/1", json={}, headers=bearer(first))
+        assert refused.status_code == 429
+        assert int(refused.headers["Retry-After"]) >= 1
+        assert "at most 0.5 writes a second" in refused.json()["detail"]
+        # Reads are not limited; another token has its own bucket.
+        assert app.get("/api/v1/experiments/1", headers=bearer(first)).status_code == 200
+        assert app.patch("/api/v1/experiments/1", json={}, headers=bearer(second)).status_code == 200
+        # The exhausted token's metric batches still go through, up to their own burst.
+        points = {"points": [{"key": "loss", "step": 1, "value": 1.0, "wall_time": 0.1}]}
+        url = f"/api/v1/runs/{run_id}/metrics"
+        statuses = [app.post(url, json=points, headers=bearer(first)).status_code
+                    for _ in range(4)]
+        assert statuses == [200, 200, 200, 429]

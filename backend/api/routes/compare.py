@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from backend.api.common import NOT_FOUND
 from backend.api.deps import SessionDep
-from backend.schemas import CompareRequest, Comparison
+from backend.schemas import MAX_COMPARED, MAX_KEY_LENGTH, CompareRequest, Comparison, Text
 from backend.services import compare as compare_service
 from backend.services.report import build_report_html, report_filename
 
@@ -27,17 +27,23 @@ def compare(body: CompareRequest, session: SessionDep) -> Comparison:
     )
 
 
+# The default (JSON) response class, so that the errors are documented as the JSON they are.
 @router.get(
     "/report",
-    response_class=HTMLResponse,
+    response_model=None,
     responses={**NOT_FOUND, 200: {"content": {"text/html": {}}, "description": "The report"}},
 )
 def compare_report(
     session: SessionDep,
     ids: Annotated[
-        str, Query(pattern=r"^\d+(,\d+)*$", description="Experiment ids, comma-separated: 1,2")
+        str,
+        Query(
+            pattern=r"^\d{1,10}(,\d{1,10})*$",
+            max_length=11 * MAX_COMPARED,
+            description="Experiment ids, comma-separated: 1,2",
+        ),
     ],
-    key: str | None = None,
+    key: Annotated[Annotated[str, Text] | None, Query(min_length=1, max_length=MAX_KEY_LENGTH)] = None,
     last_k: Annotated[int, Query(ge=1, le=10_000)] = 5,
 ) -> HTMLResponse:
     """The comparison as one self-contained HTML file (works offline), as an attachment."""
@@ -45,8 +51,11 @@ def compare_report(
         request = CompareRequest(
             experiment_ids=[int(id_) for id_ in ids.split(",")], key=key, last_k=last_k
         )
-    except ValidationError as exc:  # fewer than two ids, or duplicates: 422 as for the body
-        raise RequestValidationError(exc.errors(include_url=False)) from exc
+    except ValidationError as exc:  # too few or many ids, or duplicates: 422 as for the body
+        raise RequestValidationError(
+            [{**error, "loc": ("query", "ids", *error["loc"][1:])}
+             for error in exc.errors(include_url=False)]
+        ) from exc
     html = build_report_html(session, request.experiment_ids, request.key, request.last_k)
     filename = report_filename(request.experiment_ids)
     return HTMLResponse(html, headers={"Content-Disposition": f"attachment; filename={filename}"})

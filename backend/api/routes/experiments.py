@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Query, status
 
-from backend.api.common import NOT_FOUND, MaxPoints
+from backend.api.common import NOT_FOUND, IdPath, MaxPoints, MetricKeyQuery
 from backend.api.deps import SessionDep, SettingsDep
 from backend.schemas import (
     Curves,
@@ -27,7 +27,7 @@ from backend.services.stats import Aggregate
 
 router = APIRouter(prefix="/experiments", tags=["experiments"])
 
-ExperimentId = Annotated[int, Path(alias="id")]
+ExperimentId = IdPath
 NOT_ENQUEUED = {503: {"model": ErrorMessage, "description": "Runs stored but not enqueued"}}
 
 
@@ -113,7 +113,7 @@ def get_experiment_keys(experiment_id: ExperimentId, session: SessionDep) -> Met
 def get_experiment_curves(
     experiment_id: ExperimentId,
     session: SessionDep,
-    key: str = "return_mean",
+    key: MetricKeyQuery = "return_mean",
     x: XAxis = "step",
     agg: Aggregate = "mean",
     band: Band = "ci",

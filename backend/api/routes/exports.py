@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from backend.api.common import NOT_FOUND
+from backend.api.common import NOT_FOUND, IdPath
 from backend.api.deps import SessionDep
-from backend.schemas import Band
+from backend.schemas import MAX_KEY_LENGTH, Band, Text
 from backend.services import export
 from backend.services.stats import Aggregate
 
@@ -22,12 +22,15 @@ router = APIRouter(prefix="/experiments", tags=["experiments"])
     responses={**NOT_FOUND, 200: {"content": {"text/csv": {}, "application/json": {}}}},
 )
 def export_experiment(
-    experiment_id: Annotated[int, Path(alias="id")],
+    experiment_id: IdPath,
     request: Request,
     session: SessionDep,
     format: export.ExportFormat = "csv",
     kind: export.ExportKind = "raw",
-    key: Annotated[str | None, Query(description="raw: null for every key")] = None,
+    key: Annotated[
+        Annotated[str, Text] | None,
+        Query(min_length=1, max_length=MAX_KEY_LENGTH, description="raw: null for every key"),
+    ] = None,
     agg: Aggregate = "mean",
     band: Band = "ci",
     max_points: Annotated[int, Query(ge=2, le=100_000)] = 1000,

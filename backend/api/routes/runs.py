@@ -3,15 +3,14 @@ log and evaluations."""
 
 from __future__ import annotations
 
-import mimetypes
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import StreamingResponse
 
-from backend.api.common import CONFLICT, NOT_FOUND, MaxPoints
+from backend.api.common import CONFLICT, NOT_FOUND, IdPath, MaxPoints, MetricKeyQuery
 from backend.api.deps import ArtifactsDep, SessionDep, SettingsDep
-from backend.artifacts import ARTIFACT_NAME
+from backend.artifacts import ARTIFACT_NAME, CONTENT_TYPES, content_type
 from backend.schemas import (
     Artifact,
     ErrorMessage,
@@ -28,7 +27,7 @@ from backend.services.errors import NotFoundError
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 
-RunId = Annotated[int, Path(alias="id")]
+RunId = IdPath
 MAX_LOG_CHUNK = 1 << 20
 LIFECYCLE_ERRORS = {
     **NOT_FOUND,
@@ -76,7 +75,7 @@ def ingest_metrics(run_id: RunId, batch: MetricBatch, session: SessionDep) -> In
 def get_run_metrics(
     run_id: RunId,
     session: SessionDep,
-    key: str,
+    key: MetricKeyQuery,
     max_points: MaxPoints = 1000,
 ) -> MetricHistory:
     """One series, downsampled on the server to at most ``max_points`` keeping min and max."""
@@ -99,7 +98,10 @@ def list_artifacts(run_id: RunId, session: SessionDep, store: ArtifactsDep) -> l
 @router.get(
     "/{id}/artifacts/{name}",
     response_class=StreamingResponse,
-    responses={**NOT_FOUND, 200: {"content": {"application/octet-stream": {}}}},
+    responses={
+        **NOT_FOUND,
+        200: {"content": {media.split(";")[0]: {} for media in CONTENT_TYPES.values()}},
+    },
 )
 def download_artifact(
     run_id: RunId, name: ArtifactName, session: SessionDep, store: ArtifactsDep
@@ -110,9 +112,8 @@ def download_artifact(
         chunks = store.stream(run_id, name)
     except FileNotFoundError as exc:
         raise NotFoundError(f"run {run_id} has no artifact {name}") from exc
-    media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     return StreamingResponse(
-        chunks, media_type=media_type,
+        chunks, media_type=content_type(name),
         headers={"Content-Disposition": f'attachment; filename="run-{run_id}-{name}"'},
     )
 

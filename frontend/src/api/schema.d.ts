@@ -478,6 +478,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Tokens
+         * @description Every token, revoked ones included, oldest first; never their secrets.
+         */
+        get: operations["list_tokens"];
+        put?: never;
+        /**
+         * Create Token
+         * @description A new token; its secret is in this response only (the server keeps its SHA-256).
+         */
+        post: operations["create_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tokens/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke Token
+         * @description Revoke a token for good (again: no change); its requests get 401 from now on.
+         */
+        post: operations["revoke_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1163,7 +1207,7 @@ export interface components {
             id: string;
             /**
              * Kwargs
-             * @description Keyword arguments passed to gymnasium.make; for ALE/ ids, to the Atari preprocessing (frame_skip, num_img_obs, clip_reward, episodic_lives, fire_on_reset, max_start_noops, repeat_action_probability, horizon) and the rest to gymnasium.make.
+             * @description Keyword arguments passed to gymnasium.make; for ALE/ ids, to the Atari preprocessing (frame_skip, num_img_obs, clip_reward, episodic_lives, fire_on_reset, max_start_noops, repeat_action_probability, horizon) and the rest to gymnasium.make. JSON at most 8 levels deep, 1000 values.
              */
             kwargs?: {
                 [key: string]: unknown;
@@ -1567,7 +1611,10 @@ export interface components {
         };
         /** MetricPointIn */
         MetricPointIn: {
-            /** Key */
+            /**
+             * Key
+             * @description No NUL character.
+             */
             key: string;
             /**
              * Step
@@ -2152,15 +2199,18 @@ export interface components {
          * RunnerSpec
          * @description The training loop. ``sync`` and ``sync_eval`` run ``world_size`` data-parallel replicas
          *     (one process each, gradients averaged every step; see engine/runners/sync_rl.py).
+         *     ``async`` and ``async_eval`` sample and optimise at the same time in separate processes
+         *     around a shared replay buffer, holding the algorithm's replay_ratio (replay algorithms
+         *     only; see engine/runners/async_rl.py).
          */
         RunnerSpec: {
             /**
              * Kind
-             * @description minibatch logs training episodes; minibatch_eval adds offline evaluation at start and every log interval (eval_return_mean); sync and sync_eval are the same over world_size data-parallel processes.
+             * @description minibatch logs training episodes; minibatch_eval adds offline evaluation at start and every log interval (eval_return_mean); sync and sync_eval are the same over world_size data-parallel processes; async and async_eval sample in one process while another optimises (replay algorithms).
              * @default minibatch
              * @enum {string}
              */
-            kind: "minibatch" | "minibatch_eval" | "sync" | "sync_eval";
+            kind: "minibatch" | "minibatch_eval" | "sync" | "sync_eval" | "async" | "async_eval";
             /**
              * World Size
              * @description Processes of a sync run (weak scaling: each collects the sampler's batch, so an iteration is world_size x batch_T x batch_B steps).
@@ -2534,6 +2584,77 @@ export interface components {
              */
             target_noise_clip: number;
         };
+        /**
+         * Token
+         * @description A token without its secret (only its SHA-256 is stored).
+         */
+        Token: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /**
+             * Scope
+             * @enum {string}
+             */
+            scope: "read" | "write" | "admin";
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Revoked At */
+            revoked_at: string | null;
+            /**
+             * Last Used At
+             * @description Noted at most once a minute.
+             */
+            last_used_at: string | null;
+        };
+        /** TokenCreate */
+        TokenCreate: {
+            /**
+             * Name
+             * @description Who or what uses it.
+             */
+            name: string;
+            /**
+             * Scope
+             * @description read; write (implies read); admin (implies write, and manages tokens).
+             * @default read
+             * @enum {string}
+             */
+            scope: "read" | "write" | "admin";
+        };
+        /** TokenCreated */
+        TokenCreated: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /**
+             * Scope
+             * @enum {string}
+             */
+            scope: "read" | "write" | "admin";
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Revoked At */
+            revoked_at: string | null;
+            /**
+             * Last Used At
+             * @description Noted at most once a minute.
+             */
+            last_used_at: string | null;
+            /**
+             * Secret
+             * @description The bearer token, shown only in this response.
+             */
+            secret: string;
+        };
         /** ValidationError */
         ValidationError: {
             /** Location */
@@ -2658,7 +2779,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
-            /** @description The token lacks the write scope */
+            /** @description The token lacks the scope the request needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2707,7 +2828,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
-            /** @description The token lacks the write scope */
+            /** @description The token lacks the scope the request needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2749,6 +2870,15 @@ export interface operations {
                     "application/json": components["schemas"]["ExperimentDetail"];
                 };
             };
+            /** @description The body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
             /** @description No, an unknown or a revoked token */
             401: {
                 headers: {
@@ -2758,8 +2888,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
-            /** @description The token lacks the write scope */
+            /** @description The token lacks the scope the request needs */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The body is larger than max_body_bytes */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2774,6 +2913,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The token's rate limit of writes is used up */
+            429: {
+                headers: {
+                    /** @description Seconds until a write is allowed again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
             /** @description Runs stored but not enqueued */
@@ -2816,7 +2966,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
-            /** @description The token lacks the write scope */
+            /** @description The token lacks the scope the request needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2869,6 +3019,15 @@ export interface operations {
                     "application/json": components["schemas"]["ExperimentDetail"];
                 };
             };
+            /** @description The body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
             /** @description No, an unknown or a revoked token */
             401: {
                 headers: {
@@ -2878,7 +3037,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
-            /** @description The token lacks the write scope */
+            /** @description The token lacks the scope the request needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2896,6 +3055,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
+            /** @description The body is larger than max_body_bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -2903,6 +3071,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The token's rate limit of writes is used up */
+            429: {
+                headers: {
+                    /** @description Seconds until a write is allowed again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
         };
@@ -2931,6 +3110,15 @@ export interface operations {
                     "application/json": components["schemas"]["ExperimentDetail"];
                 };
             };
+            /** @description The body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
             /** @description No, an unknown or a revoked token */
             401: {
                 headers: {
@@ -2940,7 +3128,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
-            /** @description The token lacks the write scope */
+            /** @description The token lacks the scope the request needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2958,6 +3146,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
+            /** @description The body is larger than max_body_bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -2965,6 +3162,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The token's rate limit of writes is used up */
+            429: {
+                headers: {
+                    /** @description Seconds until a write is allowed again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
             /** @description Runs stored but not enqueued */
@@ -3007,7 +3215,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
-            /** @description The token lacks the write scope */
+            /** @description The token lacks the scope the request needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3032,6 +3240,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The token's rate limit of writes is used up */
+            429: {
+                headers: {
+                    /** @description Seconds until a write is allowed again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
         };
@@ -3065,7 +3284,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
-            /** @description The token lacks the write scope */
+            /** @description The token lacks the scope the request needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3131,7 +3350,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
-            /** @description The token lacks the write scope */
+            /** @description The token lacks the scope the request needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3189,7 +3408,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
-            /** @description The token lacks the write scope */
+            /** @description The token lacks the scope the request needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3247,7 +3466,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
-            /** @description The token lacks the write scope */
+            /** @description The token lacks the scope the request needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3281,6 +3500,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The token's rate limit of writes is used up */
+            429: {
+                headers: {
+                    /** @description Seconds until a write is allowed again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
         };
@@ -3314,7 +3544,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
-            /** @description The token lacks the write scope */
+            /** @description The token lacks the scope the request needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3348,6 +3578,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The token's rate limit of writes is used up */
+            429: {
+                headers: {
+                    /** @description Seconds until a write is allowed again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
             /** @description Queued again but not enqueued */
@@ -3390,7 +3631,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
-            /** @description The token lacks the write scope */
+            /** @description The token lacks the scope the request needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3424,6 +3665,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The token's rate limit of writes is used up */
+            429: {
+                headers: {
+                    /** @description Seconds until a write is allowed again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
             /** @description Queued again but not enqueued */
@@ -3470,7 +3722,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
-            /** @description The token lacks the write scope */
+            /** @description The token lacks the scope the request needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3523,6 +3775,15 @@ export interface operations {
                     "application/json": components["schemas"]["IngestResult"];
                 };
             };
+            /** @description The body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
             /** @description No, an unknown or a revoked token */
             401: {
                 headers: {
@@ -3532,7 +3793,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
-            /** @description The token lacks the write scope */
+            /** @description The token lacks the scope the request needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3550,6 +3811,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
+            /** @description The body is larger than max_body_bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -3557,6 +3827,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The token's rate limit of writes is used up */
+            429: {
+                headers: {
+                    /** @description Seconds until a write is allowed again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
         };
@@ -3590,7 +3871,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
-            /** @description The token lacks the write scope */
+            /** @description The token lacks the scope the request needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3638,7 +3919,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/plain": unknown;
                     "application/octet-stream": unknown;
+                    "application/x-ndjson": unknown;
+                    "text/csv": unknown;
+                    "application/json": unknown;
+                    "video/mp4": unknown;
+                    "image/gif": unknown;
                 };
             };
             /** @description No, an unknown or a revoked token */
@@ -3650,7 +3937,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
-            /** @description The token lacks the write scope */
+            /** @description The token lacks the scope the request needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3712,7 +3999,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
-            /** @description The token lacks the write scope */
+            /** @description The token lacks the scope the request needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3770,7 +4057,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
-            /** @description The token lacks the write scope */
+            /** @description The token lacks the scope the request needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3823,6 +4110,15 @@ export interface operations {
                     "application/json": components["schemas"]["Evaluation"];
                 };
             };
+            /** @description The body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
             /** @description No, an unknown or a revoked token */
             401: {
                 headers: {
@@ -3832,7 +4128,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
-            /** @description The token lacks the write scope */
+            /** @description The token lacks the scope the request needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3859,6 +4155,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
+            /** @description The body is larger than max_body_bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -3866,6 +4171,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The token's rate limit of writes is used up */
+            429: {
+                headers: {
+                    /** @description Seconds until a write is allowed again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
             /** @description Queued again but not enqueued */
@@ -3901,6 +4217,15 @@ export interface operations {
                     "application/json": components["schemas"]["Comparison"];
                 };
             };
+            /** @description The body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
             /** @description No, an unknown or a revoked token */
             401: {
                 headers: {
@@ -3910,7 +4235,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
-            /** @description The token lacks the write scope */
+            /** @description The token lacks the scope the request needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3928,6 +4253,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
+            /** @description The body is larger than max_body_bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -3935,6 +4269,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The token's rate limit of writes is used up */
+            429: {
+                headers: {
+                    /** @description Seconds until a write is allowed again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
         };
@@ -3959,7 +4304,8 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/html": string;
+                    "application/json": unknown;
+                    "text/html": unknown;
                 };
             };
             /** @description No, an unknown or a revoked token */
@@ -3968,16 +4314,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/html": components["schemas"]["ErrorMessage"];
+                    "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
-            /** @description The token lacks the write scope */
+            /** @description The token lacks the scope the request needs */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/html": components["schemas"]["ErrorMessage"];
+                    "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
             /** @description Not found */
@@ -3986,7 +4332,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/html": components["schemas"]["ErrorMessage"];
+                    "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
             /** @description Validation Error */
@@ -4038,7 +4384,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
-            /** @description The token lacks the write scope */
+            /** @description The token lacks the scope the request needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4094,7 +4440,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
-            /** @description The token lacks the write scope */
+            /** @description The token lacks the scope the request needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4136,7 +4482,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
-            /** @description The token lacks the write scope */
+            /** @description The token lacks the scope the request needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4161,6 +4507,193 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_tokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Token"][];
+                };
+            };
+            /** @description No, an unknown or a revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The token lacks the scope the request needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+        };
+    };
+    create_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenCreated"];
+                };
+            };
+            /** @description The body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description No, an unknown or a revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The token lacks the scope the request needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The body is larger than max_body_bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The token's rate limit of writes is used up */
+            429: {
+                headers: {
+                    /** @description Seconds until a write is allowed again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+        };
+    };
+    revoke_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Token"];
+                };
+            };
+            /** @description No, an unknown or a revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The token lacks the scope the request needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The token's rate limit of writes is used up */
+            429: {
+                headers: {
+                    /** @description Seconds until a write is allowed again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
         };

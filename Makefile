@@ -6,23 +6,22 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/vite.config.ts frontend/tsconfig.json -type f 2>/dev/null)
 
-.PHONY: run test install frontend chromium api-client check-api-client clean
+.PHONY: run test install frontend chromium api-client check-api-client lock clean
 
 run: install frontend
 	$(BIN)/rlboard serve
 
-# PYTHONHASHSEED pinned: R2D1's training still depends on it (a hash-ordered iteration not yet
-# found), so without it a seed's learning run differs from process to process.
 test: install frontend chromium check-api-client
 	cd frontend && npm test
-	PYTHONHASHSEED=0 $(BIN)/pytest
+	$(BIN)/pytest
 
-# torch first and exactly, so that no range in pyproject.toml ever pulls the multi-GB CUDA build.
-$(INSTALLED): pyproject.toml
+# torch first and exactly, so that no range in pyproject.toml ever pulls the multi-GB CUDA build;
+# everything else at the versions in constraints.txt, so a clean clone trains what CI trained.
+$(INSTALLED): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
 
 install: $(INSTALLED)
@@ -50,6 +49,13 @@ chromium:
 	@command -v chromium >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
+
+# Re-pin constraints.txt to the newest versions pyproject.toml allows (then run make test).
+lock:
+	rm -rf /tmp/rlboard-lock && $(PYTHON) -m venv /tmp/rlboard-lock
+	/tmp/rlboard-lock/bin/pip install --quiet torch==2.13.0 && /tmp/rlboard-lock/bin/pip install --quiet -e '.[dev]'
+	{ head -2 constraints.txt; /tmp/rlboard-lock/bin/pip freeze --exclude-editable | grep -v '^torch=='; } > constraints.new
+	mv constraints.new constraints.txt
 
 clean:
 	rm -rf $(VENV) frontend/node_modules frontend/dist test-results

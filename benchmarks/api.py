@@ -6,7 +6,8 @@ peer), the curves query, and the experiments list. Prints a table; never asserts
 
 Each server gets a fresh database, dropped afterwards; both run as real subprocesses
 (``rlboard serve --no-worker`` and ``mlflow server``) on free ports, driven over HTTP with one
-keep-alive connection each, batches of 1 000 points (MLflow's log-batch limit).
+keep-alive connection each, batches of 1 000 points (MLflow's log-batch limit); ingest also
+over ``--writers`` connections at once, as several workers send.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -96,41 +98,60 @@ def timed(function: Callable[[], object], repeats: int) -> list[float]:
     return times
 
 
-def ingest_rlboard(http: httpx.Client, run_ids: list[int], values: np.ndarray, n_points: int) -> float:
-    """Seconds to send ``values[:, :n_points]`` as ``return_mean``, BATCH points a request."""
+def send_batches(base_url: str, runs: list[list[tuple[str, dict]]], writers: int) -> float:
+    """Seconds to POST every run's ``(path, body)`` requests, in order, over ``writers``
+    keep-alive connections at once, each sending whole runs (as each run's worker does)."""
+
+    def send(share: list[list[tuple[str, dict]]]) -> None:
+        with httpx.Client(base_url=base_url, timeout=120) as http:
+            for requests in share:
+                for path, body in requests:
+                    http.post(path, json=body).raise_for_status()
+
     start = time.perf_counter()
-    for row, run_id in enumerate(run_ids):
-        for first in range(0, n_points, BATCH):
-            points = [
-                {"key": "return_mean", "step": 1000 * i, "value": float(values[row, i]), "wall_time": i * 0.01}
-                for i in range(first, min(first + BATCH, n_points))
-            ]
-            http.post(f"/api/v1/runs/{run_id}/metrics", json={"points": points}).raise_for_status()
+    with ThreadPoolExecutor(writers) as pool:
+        list(pool.map(send, [runs[w::writers] for w in range(writers)]))
     return time.perf_counter() - start
 
 
-def ingest_mlflow(http: httpx.Client, values: np.ndarray, n_points: int) -> float:
+def ingest_rlboard(
+    base_url: str, run_ids: list[int], values: np.ndarray, points: range, writers: int
+) -> float:
+    """Seconds to send ``values[:, points]`` as ``return_mean``, BATCH points a request."""
+    requests = [
+        [(f"/api/v1/runs/{run_id}/metrics", {"points": [
+            {"key": "return_mean", "step": 1000 * i, "value": float(values[row, i]),
+             "wall_time": i * 0.01}
+            for i in range(first, min(first + BATCH, points.stop))
+        ]}) for first in range(points.start, points.stop, BATCH)]
+        for row, run_id in enumerate(run_ids)
+    ]
+    return send_batches(base_url, requests, writers)
+
+
+def ingest_mlflow(base_url: str, values: np.ndarray, n_points: int, writers: int) -> float:
     """Seconds for MLflow to take the same points through runs/log-batch."""
-    experiment = http.post("/api/2.0/mlflow/experiments/create", json={"name": "bench"})
-    experiment.raise_for_status()
-    experiment_id = experiment.json()["experiment_id"]
-    run_ids = []
-    for seed in range(values.shape[0]):
-        response = http.post(
-            "/api/2.0/mlflow/runs/create",
-            json={"experiment_id": experiment_id, "run_name": f"seed-{seed}", "start_time": 0},
-        )
-        response.raise_for_status()
-        run_ids.append(response.json()["run"]["info"]["run_id"])
-    start = time.perf_counter()
-    for row, run_id in enumerate(run_ids):
-        for first in range(0, n_points, BATCH):
-            metrics = [
-                {"key": "return_mean", "value": float(values[row, i]), "timestamp": i * 10, "step": 1000 * i}
-                for i in range(first, min(first + BATCH, n_points))
-            ]
-            http.post("/api/2.0/mlflow/runs/log-batch", json={"run_id": run_id, "metrics": metrics}).raise_for_status()
-    return time.perf_counter() - start
+    with httpx.Client(base_url=base_url, timeout=120) as http:
+        experiment = http.post("/api/2.0/mlflow/experiments/create", json={"name": "bench"})
+        experiment.raise_for_status()
+        experiment_id = experiment.json()["experiment_id"]
+        run_ids = []
+        for seed in range(values.shape[0]):
+            response = http.post(
+                "/api/2.0/mlflow/runs/create",
+                json={"experiment_id": experiment_id, "run_name": f"seed-{seed}", "start_time": 0},
+            )
+            response.raise_for_status()
+            run_ids.append(response.json()["run"]["info"]["run_id"])
+    requests = [
+        [("/api/2.0/mlflow/runs/log-batch", {"run_id": run_id, "metrics": [
+            {"key": "return_mean", "value": float(values[row, i]), "timestamp": i * 10,
+             "step": 1000 * i}
+            for i in range(first, min(first + BATCH, n_points))
+        ]}) for first in range(0, n_points, BATCH)]
+        for row, run_id in enumerate(run_ids)
+    ]
+    return send_batches(base_url, requests, writers)
 
 
 def fill_experiments(database_url: str, template_id: int, total: int) -> None:
@@ -169,6 +190,9 @@ def main() -> None:
         "--mlflow-points", type=int, default=5_000, help="points per seed sent to MLflow (slow)"
     )
     parser.add_argument("--experiments", type=int, default=10_000)
+    parser.add_argument(
+        "--writers", type=int, default=4, help="concurrent connections of the second ingest"
+    )
     parser.add_argument("--repeats", type=int, default=30)
     args = parser.parse_args()
     values = make_points(args.seeds, args.points)
@@ -201,9 +225,16 @@ def main() -> None:
             experiment_id = experiment.json()["id"]
             run_ids = [run["id"] for run in experiment.json()["runs"]]
 
-            seconds = ingest_rlboard(http, run_ids, values, args.points)
-            rlboard_rate = args.seeds * args.points / seconds
-            rows.append(("ingest, batches of 1000", f"{rlboard_rate:,.0f} points/s", "", "target >= 50 000"))
+            # The first half of each series from one writer, the second from --writers at once.
+            half = args.points // 2
+            rates = {}
+            for writers, points in ((1, range(half)), (args.writers, range(half, args.points))):
+                seconds = ingest_rlboard(
+                    f"http://127.0.0.1:{rlboard_port}", run_ids, values, points, writers
+                )
+                rates[writers] = args.seeds * len(points) / seconds
+                rows.append((f"ingest, batches of 1000, {writers} writer(s)",
+                             f"{rates[writers]:,.0f} points/s", "", "target >= 50 000"))
 
             def curves() -> None:
                 http.get(
@@ -232,15 +263,16 @@ def main() -> None:
         if not have_mlflow:
             rows.append(("MLflow log-batch", "skipped: mlflow is not installed", "", ""))
         else:
-            mlflow_client = httpx.Client(base_url=f"http://127.0.0.1:{mlflow_port}", timeout=120)
-            with mlflow, mlflow_client as http:
+            with mlflow:
                 n_points = min(args.mlflow_points, args.points)
-                seconds = ingest_mlflow(http, values, n_points)
+                seconds = ingest_mlflow(
+                    f"http://127.0.0.1:{mlflow_port}", values, n_points, args.writers
+                )
                 mlflow_rate = args.seeds * n_points / seconds
                 rows.append((
-                    "MLflow log-batch, batches of 1000",
+                    f"MLflow log-batch, batches of 1000, {args.writers} writer(s)",
                     f"{mlflow_rate:,.0f} points/s",
-                    f"rlboard / MLflow = {rlboard_rate / mlflow_rate:.1f}x",
+                    f"rlboard / MLflow = {rates[args.writers] / mlflow_rate:.1f}x",
                     f"{args.seeds} x {n_points:,} of the same points",
                 ))
     shutil.rmtree(data_dir, ignore_errors=True)

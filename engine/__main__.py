@@ -3,5 +3,10 @@
 import sys
 
 from engine.cli import main
+from engine.runners import sync_rl
+from engine.utils.process import exit_without_finalisation
 
-sys.exit(main())
+code = main()
+if sync_rl.process_group_started:  # see exit_without_finalisation
+    exit_without_finalisation(code)
+sys.exit(code)

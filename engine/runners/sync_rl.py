@@ -41,7 +41,13 @@ from engine.checkpoint import Checkpoint
 from engine.models.running_mean_std import RunningMeanStd
 from engine.runners.minibatch_rl import MinibatchRl, MinibatchRlEval
 from engine.samplers.collections import TrajInfo
-from engine.utils.process import describe_exit, die_with_parent, free_port, watch_children
+from engine.utils.process import (
+    describe_exit,
+    die_with_parent,
+    exit_without_finalisation,
+    free_port,
+    watch_children,
+)
 
 # Collective operations wait this long for a slow rank (rank 0 evaluating, a long checkpoint)
 # before failing; a rank that dies is noticed at once, by its closed connections.
@@ -117,6 +123,12 @@ def run_rank(
         rank_dir.mkdir(parents=True, exist_ok=True)
         (rank_dir / ERROR_FILE).write_text(traceback.format_exc())
         raise
+    exit_without_finalisation(0)
+
+
+#: Whether this process has joined a process group: its end then needs
+#: ``exit_without_finalisation``.
+process_group_started = False
 
 
 class SyncRl(MinibatchRl):
@@ -172,6 +184,8 @@ class SyncRl(MinibatchRl):
         return n_itr
 
     def _start_process_group(self) -> None:
+        global process_group_started
+        process_group_started = True
         device = self.device
         if self.master is None:  # the first rank of its node: start the node's other ranks
             addr, port, nnodes, _ = rendezvous(self.world_size)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import logging
 import os
 import signal
 import socket
@@ -11,6 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from multiprocessing import connection as mp_connection
 from multiprocessing.process import BaseProcess
+from typing import NoReturn
 
 PR_SET_PDEATHSIG = 1
 
@@ -77,3 +79,18 @@ def watch_children(
                 if child.is_alive():
                     child.kill()
             os._exit(1)
+
+
+def exit_without_finalisation(code: int) -> NoReturn:
+    """End this process with ``code`` once stdio and logging are flushed, skipping the
+    interpreter's finalisation.
+
+    For processes that ran a torch.distributed process group: its C++ threads (gloo, the
+    TCPStore) can abort finalisation with SIGABRT ("terminate called without an active
+    exception", pytorch issues 190489 and 179291), which turned a finished run into one
+    "killed by SIGABRT" after every result was written.
+    """
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

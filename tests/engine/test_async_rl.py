@@ -11,6 +11,8 @@ import multiprocessing as mp
 import os
 import re
 import signal
+import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -22,11 +24,13 @@ import torch
 from pydantic import ValidationError
 
 from engine.build import build_runner
+from engine.checkpoint import CHECKPOINT_NAME, load_checkpoint
 from engine.replays import UniformReplayBuffer
 from engine.replays.async_ import AsyncReplayBuffer
 from engine.spec import ExperimentSpec, load_spec
 from engine.utils.collections import namedarraytuple
-from tests.engine.test_sync_rl import nothing_left_behind, start_training
+from tests.engine.test_sync_rl import REPO, nothing_left_behind, start_training
+from tests.support import wait_for
 
 
 def dqn_cartpole_spec(sampler: str, n_steps: int, **runner: Any) -> dict[str, Any]:
@@ -83,6 +87,44 @@ def test_r2d1_runs_async(tmp_path):
     assert [r["step"] for r in rows] == [800, 1600]
     assert rows[-1]["metrics"]["replay_ratio"] == pytest.approx(32, rel=0.1)
     assert np.isfinite(summary["loss"])
+
+
+def test_a_killed_async_run_resumes_from_its_checkpoint(tmp_path):
+    """SIGKILLed after a checkpoint, ``--resume`` goes on from it to the end: counters, logs
+    and the replay come back (learning goes on at once, at the replay ratio); the sampler's
+    envs restart, so the values are not those of an uninterrupted run (nor are two async runs'
+    anyway)."""
+    tag, n_steps, interval = uuid.uuid4().hex, 12_000, 4_000
+    spec = dqn_cartpole_spec(
+        "serial", n_steps, log_interval_steps=2_000, checkpoint_interval_steps=interval
+    )
+
+    def checkpoint_step() -> int | None:
+        if not (tmp_path / CHECKPOINT_NAME).exists():
+            return None
+        return load_checkpoint(tmp_path)["counters"]["cum_steps"] or None
+
+    with nothing_left_behind(tag):
+        process = start_training(spec, tmp_path, tag)
+        step = wait_for(checkpoint_step, 120, interval_s=0.05, what="a checkpoint")
+        process.kill()
+        process.communicate()
+    assert interval <= step < n_steps and not (tmp_path / "summary.json").exists()
+
+    result = subprocess.run(
+        [sys.executable, "-m", "engine", "train", str(tmp_path / "spec.yaml"), "--seed", "0",
+         "--out", str(tmp_path), "--resume"],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"resuming from {tmp_path / CHECKPOINT_NAME} at step {step}" in result.stdout
+    rows = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    # One row per log interval (steps count whole sampler batches), none twice or missing.
+    steps = [r["step"] for r in rows]
+    assert steps == sorted(set(steps)) and len(steps) == n_steps // 2_000 + 1, steps
+    resumed = [r["metrics"] for r in rows if r["step"] > step]
+    assert all(r["replay_ratio"] == pytest.approx(8, rel=0.1) for r in resumed), resumed
+    assert json.loads((tmp_path / "summary.json").read_text())["steps"] >= n_steps
 
 
 def test_async_needs_a_replay_algorithm():

@@ -160,7 +160,6 @@ def sampler_main(config: SamplerConfig) -> None:
 
 def _sample(c: SamplerConfig) -> None:
     ctrl, agent, sampler = c.ctrl, c.agent, c.sampler
-    c.messages.cancel_join_thread()  # never hang at exit on messages nobody reads any more
     set_seed(c.seed)
     sampler.initialize(agent, seed=c.seed, traj_info_kwargs=c.traj_info_kwargs)
     agent.to_device(c.device)
@@ -179,6 +178,7 @@ def _sample(c: SamplerConfig) -> None:
         agent.eval_mode(itr)
         return sampler.evaluate_agent(itr)
 
+    finished = False
     try:
         if c.evaluate and c.start_itr == 0:
             c.messages.put((-1, [], evaluate(0)))
@@ -198,7 +198,14 @@ def _sample(c: SamplerConfig) -> None:
             eval_traj_infos = evaluate(itr) if c.evaluate and report else None
             if traj_infos or report:
                 c.messages.put((itr, traj_infos, eval_traj_infos))
+        finished = True
     finally:
+        if not finished:
+            # Stopped early: nobody may read the messages still buffered, and waiting at exit
+            # to flush them would hang. A finished sampler flushes them (its exit joins the
+            # queue's feeder thread): cancelled there, the last report could be lost and the
+            # optimizer would wait for it forever.
+            c.messages.cancel_join_thread()
         sampler.shutdown()
 
 
@@ -398,6 +405,8 @@ class AsyncRl(MinibatchRl):
                 msg_itr, traj_infos, eval_traj_infos = self._messages.get(timeout=POLL_S)
             except queue.Empty:
                 self._check_children()
+                if self._children[SAMPLER].exitcode == 0 and self._messages.empty():
+                    raise AsyncProcessError(f"{SAMPLER} ended without reporting batch {itr}")
                 continue
             self.store_diagnostics(traj_infos, {})
             if msg_itr == itr:

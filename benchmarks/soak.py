@@ -71,8 +71,8 @@ async def write(base_url: str, run_id: int, args: argparse.Namespace, stop: asyn
             started = time.monotonic()
             points = [{"key": key, "step": s, "value": random.gauss(s / 1000, 1), "wall_time": s}
                       for s in range(step, step + steps_per_batch) for key in KEYS]
-            while not await tally.request("write (POST metrics)", lambda: http.post(
-                    f"/api/v1/runs/{run_id}/metrics", json={"points": points})):
+            while not await tally.request("write (POST metrics)", lambda batch=points: http.post(
+                    f"/api/v1/runs/{run_id}/metrics", json={"points": batch})):
                 await asyncio.sleep(0.5)
             tally.points_acknowledged += len(points)
             step += steps_per_batch

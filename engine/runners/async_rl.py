@@ -406,7 +406,8 @@ class AsyncRl(MinibatchRl):
             except queue.Empty:
                 self._check_children()
                 if self._children[SAMPLER].exitcode == 0 and self._messages.empty():
-                    raise AsyncProcessError(f"{SAMPLER} ended without reporting batch {itr}")
+                    message = f"{SAMPLER} ended without reporting batch {itr}"
+                    raise AsyncProcessError(message) from None
                 continue
             self.store_diagnostics(traj_infos, {})
             if msg_itr == itr:

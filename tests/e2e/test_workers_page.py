@@ -83,5 +83,5 @@ def test_log_tail_and_evaluation_of_a_finished_run(page: Page, live_server: str)
     expect(evaluation).to_have_attribute("data-status", "succeeded", timeout=120_000)
     expect(evaluation.get_by_test_id("eval-return")).to_have_text(re.compile(r"^\d"))
     expect(evaluation.get_by_test_id("eval-video-link")).to_have_attribute(
-        "href", re.compile(rf"/api/v1/runs/\d+/artifacts/eval-\d+\.(mp4|gif)$"))
+        "href", re.compile(r"/api/v1/runs/\d+/artifacts/eval-\d+\.(mp4|gif)$"))
     shoot(page, "run-evaluations")

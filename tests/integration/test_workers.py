@@ -89,7 +89,9 @@ def process_group(pgid: int) -> list[int]:
 def test_a_sigkilled_workers_run_resumes_on_another_worker_without_gaps(
     tmp_path: Path, postgres_url: str, redis_url: str
 ) -> None:
-    n_steps = 14 * LOG_INTERVAL
+    # Long enough that the kill, on the first report past 4 intervals, comes well before the
+    # end on a fast machine too (14 intervals did not: at 16k steps/s the run had finished).
+    n_steps = 60 * LOG_INTERVAL
     env = fast_env(tmp_path / "data", postgres_url, redis_url)
     with running_server(env, worker=False, log_path=tmp_path / "api.log") as api, \
             RlboardClient(api) as client:
@@ -103,6 +105,7 @@ def test_a_sigkilled_workers_run_resumes_on_another_worker_without_gaps(
                      what="the run to report progress")
             os.killpg(doomed.pid, signal.SIGKILL)
             wait_for(lambda: not processes_mentioning(str(run_dir)), 10, what="the engine to die")
+            assert not (run_dir / "summary.json").exists(), "the run finished before the kill"
         # Nobody holds the run now; a second worker starts and gets it once its lease expired.
         with running_worker(worker_env, queues="cpu", concurrency=1, name="second@%h",
                             log_path=tmp_path / "w2.log"):

@@ -49,9 +49,8 @@ def test_a2c_solves_cartpole(tmp_path):
 def test_recurrent_ppo_remembers_what_feed_forward_ppo_cannot(tmp_path):
     """CartPole without velocities (preset cartpole_ppo_lstm): the LSTM agent reaches an
     evaluation return of 400; the feed-forward agent with the same settings and budget stays
-    far below. Measured (2026-11-24, after the buffers' example step stopped counting in the
-    observation statistics): best evaluations 439 / 355 / 358 / 248 on seeds 0-3, so the test
-    trains seed 0; the preset is not yet reliable across seeds."""
+    far below. Measured (2026-11-24): best evaluations 494 / 491 / 500 / 467 / 482 on seeds
+    0-4 (the preset's comment has the rest)."""
     curve, _ = train_preset("cartpole_ppo_lstm", seed=0, out_dir=tmp_path / "lstm")
     assert max(value for _, value in curve) >= 400, curve
     ff_curve, _ = train_preset(

@@ -97,10 +97,11 @@ def _ingest_sqlite(session: Session, run_id: int, points: Sequence[MetricPointIn
 # series' and blocks' summaries, and the run's steps_done is raised. Data-modifying CTEs all
 # run once whether or not the final SELECT reads them, and all read the table contents from
 # before the statement (so ``counted`` is the series' count before this batch). For an unknown
-# run nothing is inserted and ``run_found`` is false; a known run's row is locked FOR KEY SHARE,
-# as a foreign key's check would, but once per batch rather than once per point. Summaries merge in the database (ON
-# CONFLICT DO UPDATE), so two concurrent batches of one series both count. A block's arrays
-# are appended to when the new points come after it (the usual case), else merged by step.
+# run nothing is inserted and ``run_found`` is false; a known run's row is locked FOR KEY
+# SHARE, as a foreign key's check would, but once per batch rather than once per point.
+# Summaries merge in the database (ON CONFLICT DO UPDATE), so two concurrent batches of one
+# series both count. A block's arrays are appended to when the new points come after it (the
+# usual case), else merged by step.
 _INGEST_SQL = text(
     """
     WITH run AS (

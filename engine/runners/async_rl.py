@@ -64,7 +64,12 @@ from engine.samplers.collections import Samples, TrajInfo
 from engine.samplers.parallel.gpu import GpuSampler
 from engine.utils.buffer import numpify_buffer
 from engine.utils.collections import is_namedtuple
-from engine.utils.process import describe_exit, die_with_parent, watch_children
+from engine.utils.process import (
+    describe_exit,
+    die_with_parent,
+    first_failure,
+    watch_children,
+)
 from engine.utils.seed import set_seed
 from engine.utils.synchronize import RWLock
 
@@ -442,12 +447,10 @@ class AsyncRl(MinibatchRl):
     def _failure(self) -> AsyncProcessError | None:
         """The error naming a child that failed, if one did: one killed by a signal first
         (it may have brought others down), else one that raised, with its traceback."""
-        failed = [
-            (name, p.exitcode) for name, p in self._children.items() if p.exitcode not in (None, 0)
-        ]
-        if not failed:
+        failure = first_failure({name: p.exitcode for name, p in self._children.items()})
+        if failure is None:
             return None
-        name, code = min(failed, key=lambda item: (item[1] >= 0, item[0]))
+        name, code = failure
         tracebacks = {}
         while not self._ctrl.errors.empty():
             child, text = self._ctrl.errors.get()

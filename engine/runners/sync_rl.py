@@ -45,6 +45,7 @@ from engine.utils.process import (
     describe_exit,
     die_with_parent,
     exit_without_finalisation,
+    first_failure,
     free_port,
     watch_children,
 )
@@ -278,10 +279,10 @@ class SyncRl(MinibatchRl):
     def _rank_failure(self) -> SyncRankError | None:
         """The error naming a rank this process started that failed, if one did: one killed
         by a signal first (it brought the others down), else one that raised."""
-        failed = [(rank, code) for rank, code in self._exitcodes.items() if code not in (None, 0)]
-        if not failed:
+        failure = first_failure(self._exitcodes)
+        if failure is None:
             return None
-        rank, code = min(failed, key=lambda item: (item[1] >= 0, item[0]))
+        rank, code = failure
         error_file = self.out_dir / f"rank_{rank}" / ERROR_FILE
         detail = f":\n{error_file.read_text()}" if code >= 0 and error_file.exists() else ""
         pid = self._ranks[rank].pid

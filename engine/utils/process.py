@@ -9,12 +9,14 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from multiprocessing import connection as mp_connection
 from multiprocessing.process import BaseProcess
-from typing import NoReturn
+from typing import NoReturn, TypeVar
 
 PR_SET_PDEATHSIG = 1
+
+K = TypeVar("K", bound=Hashable)
 
 
 def die_with_parent(parent: int | None = None) -> None:
@@ -49,6 +51,14 @@ def describe_exit(exitcode: int | None) -> str:
         return f"was killed by {signal.Signals(-exitcode).name}"
     return f"exited with code {exitcode}"
 
+
+
+def first_failure(exitcodes: Mapping[K, int | None]) -> tuple[K, int] | None:
+    """The child to blame among those that ended badly, with its exit code: one killed by a
+    signal first (it may have brought the others down), else the first (by key) that exited
+    non-zero; None when none did (still running or exited 0)."""
+    failed = [(key, code) for key, code in exitcodes.items() if code not in (None, 0)]
+    return min(failed, key=lambda item: (item[1] >= 0, item[0]), default=None)
 
 def watch_children(
     children: Sequence[BaseProcess],

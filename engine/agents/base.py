@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from engine.envs.base import EnvSpaces
+from engine.models.utils import set_training
 from engine.utils.collections import namedarraytuple
 
 AgentInputs = namedarraytuple("AgentInputs", ["observation", "prev_action", "prev_reward"])
@@ -82,15 +83,15 @@ class BaseAgent(ABC):
 
     def train_mode(self, itr: int) -> None:
         """Before optimisation; ``itr`` drives schedules in subclasses (e.g. epsilon-greedy)."""
-        self.model.train()
+        set_training([self.model], True)
 
     def sample_mode(self, itr: int) -> None:
         """Before collecting training samples."""
-        self.model.eval()
+        set_training([self.model], False)
 
     def eval_mode(self, itr: int) -> None:
         """Before offline evaluation."""
-        self.model.eval()
+        set_training([self.model], False)
 
     def state_dict(self) -> dict[str, Any]:
         return self.model.state_dict()

@@ -2,34 +2,42 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable
 
 import torch
 from torch import nn
 
 
-def strip_ddp_state_dict(state_dict: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """``state_dict`` without the ``module.`` prefix that ``DistributedDataParallel`` adds."""
-    return {k[len("module.") :] if k.startswith("module.") else k: v for k, v in state_dict.items()}
+def set_training(modules: Iterable[nn.Module], mode: bool) -> None:
+    """``module.train(mode)`` for each of ``modules``, setting every submodule's flag directly.
+
+    Runners switch the agent between sampling and training modes twice an iteration; for SAC
+    (an iteration every two env steps, five models) ``nn.Module.train``'s recursive calls and
+    attribute hooks took 4x as long as this. No model here overrides ``train``.
+    """
+    for module in modules:
+        for submodule in module.modules():
+            submodule.__dict__["training"] = mode
 
 
 @torch.no_grad()
-def update_state_dict(
-    model: nn.Module, state_dict: Mapping[str, torch.Tensor], tau: float = 1.0
-) -> None:
-    """Move ``model`` towards ``state_dict``: ``p <- tau * new + (1 - tau) * p``, in place.
+def update_target_model(target: nn.Module, online: nn.Module, tau: float = 1.0) -> None:
+    """Move ``target`` towards ``online`` (same architecture): ``p <- tau * new + (1 - tau) * p``
+    for every floating point parameter and buffer, in place; other buffers (counters) are
+    copied. ``tau == 1`` is a hard copy.
 
-    ``tau == 1`` is a hard copy (buffers included); otherwise a Polyak average of the floating
-    point entries, with integer buffers (e.g. counters) copied. DDP prefixes are stripped, so a
-    wrapped online model can update an unwrapped target.
+    Walks both modules' tensors in step instead of building a state dict per update (SAC updates
+    its targets at every step). A plain loop: on CPU, ``torch._foreach_lerp_`` is slower.
     """
-    state_dict = strip_ddp_state_dict(state_dict)
-    if tau == 1:
-        model.load_state_dict(state_dict)
-        return
-    for name, target in model.state_dict().items():
-        new = state_dict[name]
-        if target.is_floating_point():
-            target.lerp_(new.to(target.device, target.dtype), tau)
+    # .data: plain tensors, which skip nn.Parameter's __torch_function__ (a third of the time).
+    targets = [t.data for t in (*target.parameters(), *target.buffers())]
+    news = [n.data for n in (*online.parameters(), *online.buffers())]
+    if len(targets) != len(news):
+        raise ValueError("target and online models differ in their parameters or buffers")
+    for t, new in zip(targets, news):
+        if t.shape != new.shape:
+            raise ValueError(f"target and online models differ: shapes {t.shape}, {new.shape}")
+        if tau == 1 or not t.is_floating_point():
+            t.copy_(new)
         else:
-            target.copy_(new)
+            t.lerp_(new, tau)

@@ -23,7 +23,7 @@ from engine.distributions.epsilon_greedy import EpsilonGreedy
 from engine.envs.base import EnvSpaces
 from engine.models.dqn.dqn import DqnModel
 from engine.models.dqn.dueling import DuelingHeadModel
-from engine.models.utils import update_state_dict
+from engine.models.utils import set_training, update_target_model
 from engine.replays import SamplesFromReplayTL
 from engine.samplers.collections import BatchSpec
 from engine.spec import load_spec
@@ -91,15 +91,32 @@ def test_dqn_loss_by_hand(double_dqn):
 
 def test_polyak_update():
     torch.manual_seed(0)
-    target, online = nn.Linear(3, 2), nn.Linear(3, 2)
+    target, online = nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2)), nn.Sequential(
+        nn.Linear(3, 2), nn.BatchNorm1d(2)
+    )
+    online(torch.randn(4, 3))  # running statistics and the integer batch counter move
     before = {k: v.clone() for k, v in target.state_dict().items()}
-    update_state_dict(target, online.state_dict(), tau=0.25)
+    update_target_model(target, online, tau=0.25)
     for k, v in target.state_dict().items():
-        torch.testing.assert_close(v, 0.75 * before[k] + 0.25 * online.state_dict()[k])
-    # Hard copy, from a DistributedDataParallel-style state dict ("module." prefixes).
-    update_state_dict(target, {f"module.{k}": v for k, v in online.state_dict().items()}, 1.0)
+        if v.is_floating_point():
+            torch.testing.assert_close(v, 0.75 * before[k] + 0.25 * online.state_dict()[k])
+        else:  # counters are copied, not averaged
+            assert torch.equal(v, online.state_dict()[k])
+    assert target[1].num_batches_tracked.item() == 1
+    # Hard copy.
+    update_target_model(target, online, 1.0)
     for k, v in target.state_dict().items():
         assert torch.equal(v, online.state_dict()[k])
+    with pytest.raises(ValueError, match="differ"):
+        update_target_model(nn.Linear(3, 2), nn.Linear(3, 4))
+
+
+def test_set_training_reaches_every_submodule():
+    model = nn.Sequential(nn.Linear(3, 2), nn.Sequential(nn.Dropout(0.5), nn.LSTM(2, 2)))
+    set_training([model], False)
+    assert not any(m.training for m in model.modules())
+    set_training([model, nn.Linear(1, 1)], True)
+    assert all(m.training for m in model.modules())
 
 
 def test_epsilon_schedule_and_sampling():

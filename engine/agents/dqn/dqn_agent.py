@@ -13,7 +13,7 @@ from engine.agents.base import AgentStep, BaseAgent
 from engine.agents.dqn.epsilon_greedy import EpsilonGreedyAgentMixin
 from engine.distributions.epsilon_greedy import EpsilonGreedy
 from engine.envs.base import EnvSpaces
-from engine.models.utils import update_state_dict
+from engine.models.utils import set_training, update_target_model
 from engine.utils.buffer import buffer_to
 from engine.utils.collections import namedarraytuple
 
@@ -69,11 +69,11 @@ class DqnAgent(EpsilonGreedyAgentMixin, BaseAgent):
 
     def update_target(self, tau: float = 1.0) -> None:
         """Move the target towards the model by ``tau`` (1: a hard copy)."""
-        update_state_dict(self.target_model, self.model.state_dict(), tau)
+        update_target_model(self.target_model, self.model, tau)
 
     def train_mode(self, itr: int) -> None:
         super().train_mode(itr)
-        self.target_model.eval()
+        set_training([self.target_model], False)
 
     def state_dict(self) -> dict[str, Any]:
         return {"model": self.model.state_dict(), "target": self.target_model.state_dict()}

@@ -13,7 +13,7 @@ from torch import nn
 
 from engine.agents.base import BaseAgent
 from engine.envs.base import EnvSpaces
-from engine.models.utils import update_state_dict
+from engine.models.utils import set_training, update_target_model
 from engine.utils.collections import namedarraytuple
 
 # Off-policy learning needs nothing of the behaviour policy, so nothing is recorded per step.
@@ -103,19 +103,16 @@ class QpgAgent(BaseAgent):
     def update_target(self, tau: float = 1.0) -> None:
         """Move each target towards its online model by ``tau`` (1: a hard copy)."""
         for target, online in self.target_pairs:
-            update_state_dict(getattr(self, target), getattr(self, online).state_dict(), tau)
+            update_target_model(getattr(self, target), getattr(self, online), tau)
 
     def train_mode(self, itr: int) -> None:
-        for _, module in self.named_models():
-            module.train()
+        set_training((module for _, module in self.named_models()), True)
 
     def sample_mode(self, itr: int) -> None:
-        for _, module in self.named_models():
-            module.eval()
+        set_training((module for _, module in self.named_models()), False)
 
     def eval_mode(self, itr: int) -> None:
-        for _, module in self.named_models():
-            module.eval()
+        set_training((module for _, module in self.named_models()), False)
 
     def state_dict(self) -> dict[str, Any]:
         return {name: module.state_dict() for name, module in self.named_models()}

@@ -1,11 +1,12 @@
-"""PPO's gradient step in rlboard, in stable-baselines3 and as bare PyTorch: what bounds a speed-up.
+"""PPO's gradient step in rlboard, in stable-baselines3 and as plain PyTorch: what bounds a speed-up.
 
 All three take gradient steps on one CartPole-v1 batch with ``benchmarks.vs_sb3``'s PPO settings
 (T32 x B8 = 256 samples, full-batch, two [64, 64] tanh MLPs, Adam, gradient clip 0.5): rlboard's
 ``PPO.optimize_agent``, SB3's ``PPO.train`` and the same loss written out in a dozen lines of
-PyTorch with nothing around it. The bare loop is the floor of eager PyTorch for this math on
-this machine: no library that keeps the math can step faster, so SB3's time over the floor is
-the most any such library can gain on SB3's update.
+plain PyTorch (per-tensor Adam and clip, nothing around them). When rlboard's step costs what
+the plain loop costs, what is left is the networks' eager PyTorch ops themselves, and SB3's
+time over rlboard's is the most the update can gain over SB3 without changing that math (for
+example fusing the policy and value networks into batched matmuls).
 
     .venv/bin/python -m benchmarks.ppo_step [--updates 200]
 

@@ -22,17 +22,18 @@ T = TypeVar("T")
 # defaults are 10 s and 60 s); pass to ``rlboard_env``.
 FAST_LEASE = dict(heartbeat_interval_s="0.5", heartbeat_timeout_s="4", reaper_interval_s="0.5",
                   cancel_poll_interval_s="0.5", broker_visibility_timeout_s="3")
-PPO_LOG_INTERVAL = 1024
+LOG_INTERVAL = 1024
 
 
 def ppo_spec(name: str, n_steps: int, seeds: list[int], **runner: object) -> dict:
-    """A CartPole PPO experiment logging every ``PPO_LOG_INTERVAL`` steps."""
+    """A CartPole PPO experiment logging every ``LOG_INTERVAL`` steps (the integration tests'
+    interval)."""
     return {
         "name": name,
         "env": {"id": "CartPole-v1"},
         "algo": {"name": "PPO"},
         "sampler": {"batch_T": 32, "batch_B": 8},
-        "runner": {"n_steps": n_steps, "log_interval_steps": PPO_LOG_INTERVAL, **runner},
+        "runner": {"n_steps": n_steps, "log_interval_steps": LOG_INTERVAL, **runner},
         "device": "cpu",
         "seeds": seeds,
     }

@@ -52,13 +52,13 @@ def describe_exit(exitcode: int | None) -> str:
     return f"exited with code {exitcode}"
 
 
-
 def first_failure(exitcodes: Mapping[K, int | None]) -> tuple[K, int] | None:
     """The child to blame among those that ended badly, with its exit code: one killed by a
     signal first (it may have brought the others down), else the first (by key) that exited
     non-zero; None when none did (still running or exited 0)."""
     failed = [(key, code) for key, code in exitcodes.items() if code not in (None, 0)]
     return min(failed, key=lambda item: (item[1] >= 0, item[0]), default=None)
+
 
 def watch_children(
     children: Sequence[BaseProcess],

@@ -19,7 +19,7 @@ from backend.client import RlboardClient
 from tests.integration.conftest import Restart
 from tests.integration.test_workers import assert_complete_series, wait_finished
 from tests.support import (
-    PPO_LOG_INTERVAL,
+    LOG_INTERVAL,
     ppo_spec,
     rlboard_env,
     running_server,
@@ -57,7 +57,7 @@ def test_a_postgresql_restart_during_ingest_loses_and_duplicates_nothing(
     tmp_path: Path, own_postgres: tuple[str, Restart], redis_url: str
 ) -> None:
     database_url, restart_postgres = own_postgres
-    n_steps = 40 * PPO_LOG_INTERVAL
+    n_steps = 40 * LOG_INTERVAL
     env = rlboard_env(tmp_path / "data", database_url=database_url, broker_url=redis_url,
                       **LEASE)
     with running_server(env, worker=False, log_path=tmp_path / "api.log") as api, \
@@ -106,7 +106,7 @@ def test_runs_queued_in_redis_survive_its_restart_and_each_trains_once(
     tmp_path: Path, postgres_url: str, own_redis: tuple[str, Restart]
 ) -> None:
     redis_url, restart_redis = own_redis
-    n_steps = 4 * PPO_LOG_INTERVAL
+    n_steps = 4 * LOG_INTERVAL
     env = rlboard_env(tmp_path / "data", database_url=postgres_url, broker_url=redis_url,
                       **LEASE)
     with running_server(env, worker=False, log_path=tmp_path / "api.log") as api, \

@@ -23,7 +23,7 @@ from backend.client import RlboardClient
 from backend.settings import Settings
 from tests.support import (
     FAST_LEASE,
-    PPO_LOG_INTERVAL,
+    LOG_INTERVAL,
     free_port,
     ppo_spec,
     processes_mentioning,
@@ -54,7 +54,7 @@ def logged_steps(api: str, run_id: int) -> list[int]:
 
 def assert_complete_series(api: str, run_id: int, n_steps: int) -> None:
     """One point per log interval, none missing, none twice."""
-    assert logged_steps(api, run_id) == list(range(PPO_LOG_INTERVAL, n_steps + 1, PPO_LOG_INTERVAL))
+    assert logged_steps(api, run_id) == list(range(LOG_INTERVAL, n_steps + 1, LOG_INTERVAL))
 
 
 def process_group(pgid: int) -> list[int]:
@@ -77,7 +77,7 @@ def test_a_sigkilled_workers_run_resumes_on_another_worker_without_gaps(
 ) -> None:
     # Long enough that the kill, on the first report past 4 intervals, comes well before the
     # end on a fast machine too (14 intervals did not: at 16k steps/s the run had finished).
-    n_steps = 60 * PPO_LOG_INTERVAL
+    n_steps = 60 * LOG_INTERVAL
     env = fast_env(tmp_path / "data", postgres_url, redis_url)
     with running_server(env, worker=False, log_path=tmp_path / "api.log") as api, \
             RlboardClient(api) as client:
@@ -87,7 +87,7 @@ def test_a_sigkilled_workers_run_resumes_on_another_worker_without_gaps(
             run_id = client.create_experiment(ppo_spec("it-kill", n_steps, [0])).runs[0].id
             run_dir = tmp_path / "data" / "runs" / str(run_id)
             # Past a few checkpoints, well before the end.
-            wait_for(lambda: client.get_run(run_id).steps_done >= 4 * PPO_LOG_INTERVAL, 120,
+            wait_for(lambda: client.get_run(run_id).steps_done >= 4 * LOG_INTERVAL, 120,
                      what="the run to report progress")
             os.killpg(doomed.pid, signal.SIGKILL)
             wait_for(lambda: not processes_mentioning(str(run_dir)), 10, what="the engine to die")
@@ -146,7 +146,7 @@ ASYNC_DQN = {
     "name": "it-async", "env": {"id": "CartPole-v1"},
     "algo": {"name": "DQN", "params": {"min_steps_learn": 500, "replay_size": 10_000}},
     "sampler": {"batch_T": 4, "batch_B": 4},
-    "runner": {"kind": "async", "n_steps": 5_000_000, "log_interval_steps": PPO_LOG_INTERVAL},
+    "runner": {"kind": "async", "n_steps": 5_000_000, "log_interval_steps": LOG_INTERVAL},
     "device": "cpu", "seeds": [0],
 }
 
@@ -185,7 +185,7 @@ def test_cancel_stops_every_process_of_a_multi_process_run_within_5_s(
 def test_warm_shutdown_requeues_the_run_and_another_worker_resumes_it(
     tmp_path: Path, postgres_url: str, redis_url: str
 ) -> None:
-    n_steps = 12 * PPO_LOG_INTERVAL
+    n_steps = 12 * LOG_INTERVAL
     env = fast_env(tmp_path / "data", postgres_url, redis_url)
     with running_server(env, worker=False, log_path=tmp_path / "api.log") as api, \
             RlboardClient(api) as client:
@@ -193,7 +193,7 @@ def test_warm_shutdown_requeues_the_run_and_another_worker_resumes_it(
         with running_worker(worker_env, queues="cpu", concurrency=1, name="leaving@%h",
                             log_path=tmp_path / "w1.log") as leaving:
             run_id = client.create_experiment(ppo_spec("it-term", n_steps, [0])).runs[0].id
-            wait_for(lambda: client.get_run(run_id).steps_done >= 3 * PPO_LOG_INTERVAL, 120,
+            wait_for(lambda: client.get_run(run_id).steps_done >= 3 * LOG_INTERVAL, 120,
                      what="the run to report progress")
             leaving.send_signal(signal.SIGTERM)
             run = wait_for(lambda: (r := client.get_run(run_id)).status == "queued" and r, 20,
@@ -242,7 +242,7 @@ def test_redis_down_for_10_s_and_an_api_restart_lose_nothing(
     tmp_path: Path, postgres_url: str, own_redis: tuple[str, Callable[[float], None]]
 ) -> None:
     redis_url, restart_redis = own_redis
-    n_steps = 24 * PPO_LOG_INTERVAL
+    n_steps = 24 * LOG_INTERVAL
     env = fast_env(tmp_path / "data", postgres_url, redis_url)
     port = free_port()
     api = f"http://127.0.0.1:{port}"
@@ -264,6 +264,6 @@ def test_redis_down_for_10_s_and_an_api_restart_lose_nothing(
             assert run.status == "succeeded", run.error
             assert len(run.attempts) == 1
             # Points logged while the API was down were kept and sent afterwards.
-            wait_for(lambda: len(logged_steps(api, run_id)) == n_steps // PPO_LOG_INTERVAL, 30,
+            wait_for(lambda: len(logged_steps(api, run_id)) == n_steps // LOG_INTERVAL, 30,
                      what="every point to arrive")
             assert_complete_series(api, run_id, n_steps)

@@ -38,8 +38,8 @@ def first_step_reaching(curve: list[tuple[int, float]], bar: float) -> int | Non
 
 @pytest.mark.slow
 def test_a2c_solves_cartpole(tmp_path):
-    """Preset cartpole_a2c (seed measurements in its comments; seed 2 is one that passes)."""
-    curve, _ = train_preset("cartpole_a2c", seed=2, out_dir=tmp_path)
+    """Preset cartpole_a2c: the bar on 21 of seeds 0-23 (its comment has the measurements)."""
+    curve, _ = train_preset("cartpole_a2c", seed=0, out_dir=tmp_path)
     reached = first_step_reaching(curve, 475)
     assert reached is not None and reached <= 100_000, curve
     assert curve[-1][1] >= 475, curve

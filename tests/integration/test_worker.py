@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.support import (
-    FAST_LEASE,
+    fast_env,
     ppo_spec,
     processes_mentioning,
     rlboard_env,
@@ -70,8 +70,7 @@ def test_killed_worker_leaves_its_run_failed_not_running(
 ) -> None:
     # No automatic resume (test_workers.py has that): the lost run must end failed. A lease of
     # seconds, not the default minute, so the test does not wait a minute for the reaper.
-    env = rlboard_env(tmp_path / "data", database_url=postgres_url, broker_url=redis_url,
-                      max_recoveries="0", **FAST_LEASE)
+    env = fast_env(tmp_path / "data", postgres_url, redis_url, max_recoveries="0")
     with running_server(env, worker=False, log_path=tmp_path / "api.log") as api:
         worker_env = {**env, "RLBOARD_API_URL": api}
         with running_worker(worker_env, queues="cpu", concurrency=1, name="doomed@%h",

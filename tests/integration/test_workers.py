@@ -22,22 +22,17 @@ from backend import broker
 from backend.client import RlboardClient
 from backend.settings import Settings
 from tests.support import (
-    FAST_LEASE,
     LOG_INTERVAL,
+    fast_env,
     free_port,
     ppo_spec,
     processes_mentioning,
-    rlboard_env,
     running_server,
     running_worker,
     wait_for,
 )
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
-
-def fast_env(data_dir: Path, postgres_url: str, broker_url: str) -> dict[str, str]:
-    return rlboard_env(data_dir, database_url=postgres_url, broker_url=broker_url, **FAST_LEASE)
-
 
 def wait_finished(client: RlboardClient, run_id: int, timeout_s: float = 300):
     return wait_for(lambda: (r := client.get_run(run_id)).status in

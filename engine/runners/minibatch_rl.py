@@ -147,9 +147,11 @@ class MinibatchRl(BaseRunner):
         A run resumed with the same seed produces the values the uninterrupted run would have
         (serial sampler, classic-control environments; see ``engine.checkpoint``).
         """
-        n_itr = self.startup(checkpoint)
-        start_itr = 0 if checkpoint is None else checkpoint["counters"]["itr"] + 1
         try:
+            # Inside the try: a startup that fails (a sync rank dying while rank 0 evaluates step
+            # 0) still gets shutdown, which stops what it had started and tells why it failed.
+            n_itr = self.startup(checkpoint)
+            start_itr = 0 if checkpoint is None else checkpoint["counters"]["itr"] + 1
             for itr in range(start_itr, n_itr):
                 self.agent.sample_mode(itr)
                 samples, traj_infos = self.sampler.obtain_samples(itr)

@@ -165,10 +165,6 @@ class SyncRl(MinibatchRl):
         try:
             summary = super().train(checkpoint)
         except Exception as exc:
-            if not self._shutting_down:
-                # Failed in startup (a rank died while rank 0 ran its step-0 evaluation), before
-                # MinibatchRl.train's shutdown: read how the ranks ended here.
-                self._record_exitcodes(grace_s=2)
             failure = self._rank_failure()
             if failure is None:
                 raise
@@ -262,17 +258,13 @@ class SyncRl(MinibatchRl):
             super().shutdown()
             # How each rank ended, read before any is killed here: the one that failed first
             # must not be confused with those this process stops.
-            self._record_exitcodes(grace_s=30 if self._completed else 2)
+            for process in self._ranks.values():
+                process.join(timeout=30 if self._completed else 2)
+            self._exitcodes = {rank: p.exitcode for rank, p in self._ranks.items()}
             for process in self._ranks.values():
                 if process.is_alive():
                     process.kill()
                     process.join()
-
-    def _record_exitcodes(self, grace_s: float) -> None:
-        """Wait up to ``grace_s`` for each rank this process started to end; keep the codes."""
-        for process in self._ranks.values():
-            process.join(timeout=grace_s)
-        self._exitcodes = {rank: process.exitcode for rank, process in self._ranks.items()}
 
     def _parameters_agree(self) -> bool:
         """Whether every rank holds the same agent state (a digest per rank, compared)."""

@@ -51,6 +51,10 @@ class SerialSampler(BaseSampler):
     """All ``batch_B`` environments and the agent in one process: simple, debuggable, and the
     fastest choice for cheap environments and small models."""
 
+    # Empty until ``initialize`` builds them: ``shutdown`` also follows a failed startup.
+    envs: Sequence[Env] = ()
+    eval_envs: Sequence[Env] = ()
+
     def initialize(
         self,
         agent: BaseAgent,
@@ -72,7 +76,7 @@ class SerialSampler(BaseSampler):
         self.server = ActionServer(agent, step_np, self.samples_np.agent, self.mid_batch_reset)
         self.collector.start_envs(decorrelation_steps(B, self.max_decorrelation_steps, seed))
         self.envs = envs
-        self.eval_envs: list[Env] = []
+        self.eval_envs = []
         if self.eval_n_envs > 0:
             self.eval_envs = [self.EnvCls(**self.eval_env_kwargs) for _ in range(self.eval_n_envs)]
             for j, env in enumerate(self.eval_envs):
@@ -103,5 +107,5 @@ class SerialSampler(BaseSampler):
         load_collector_state(self.collector, self.envs, self.eval_envs, state)
 
     def shutdown(self) -> None:
-        for env in self.envs + self.eval_envs:
+        for env in [*self.envs, *self.eval_envs]:
             env.close()

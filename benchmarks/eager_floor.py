@@ -1,0 +1,257 @@
+"""The most any eager-PyTorch library can gain over SB3 on ``benchmarks.vs_sb3``'s cases.
+
+A lower bound on the training time of each case, as if the library cost nothing: the case's
+gradient updates as a plain PyTorch loop with autograd and fused Adam (random data of the right
+shapes; no replay or rollout bookkeeping, no diagnostics), each sampler step as one bare policy
+forward and action draw, and the env steps through the same ``gymnasium.make`` envs with
+actions drawn beforehand. ``SB3 s / floor s`` ("bound") is then the largest speed-up over SB3
+that the case's math allows in eager PyTorch on this machine; the table sets it beside
+rlboard's measured speed-up and issue 4's target. "updates" counts calls of the plain update:
+a PPO call is one rollout's 20 epochs of full-batch gradient steps. Only gradients written out
+by hand (no autograd) or compiled code could go below the floor.
+
+    .venv/bin/python -m benchmarks.eager_floor [--cases PPO] [--seed 0]
+
+Needs the ``bench`` extra (``pip install -e .[bench]``) for stable-baselines3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import gymnasium
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from benchmarks.ppo_step import plain_update as plain_ppo_update
+from benchmarks.vs_sb3 import (
+    A2C_CASE,
+    A2C_HP,
+    DQN_CASE,
+    DQN_HP,
+    DQN_UPDATES_PER_ITR,
+    PPO_CASE,
+    PPO_HP,
+    SAC_CASE,
+    SAC_HP,
+    Case,
+    run_rlboard,
+    run_sb3,
+)
+
+
+@dataclass(frozen=True)
+class Floor:
+    case: Case
+    target: float  # issue 4's speed-up over SB3
+    updates: int  # calls of ``update``
+    update: Callable[[], object]
+    act: Callable[[], object]  # one sampler step: a forward on B observations and a draw
+
+
+def seconds_per_call(call: Callable[[], object], calls: int = 2_000) -> float:
+    """The fastest of 5 rounds of ``calls // 5`` calls, after a warm-up."""
+    for _ in range(50):
+        call()
+    rounds = []
+    for _ in range(5):
+        start = time.perf_counter()
+        for _ in range(calls // 5):
+            call()
+        rounds.append((time.perf_counter() - start) / (calls // 5))
+    return min(rounds)
+
+
+def mlp(inputs: int, outputs: int, activation: type[nn.Module], hidden: int = 64) -> nn.Module:
+    return nn.Sequential(nn.Linear(inputs, hidden), activation(), nn.Linear(hidden, hidden),
+                         activation(), nn.Linear(hidden, outputs))
+
+
+def env_seconds(case: Case, seed: int) -> float:
+    """Stepping the case's ``batch_B`` envs for its ``n_steps`` (reset at episode ends), with
+    actions drawn beforehand."""
+    n_envs = case.spec["sampler"]["batch_B"]
+    envs = [gymnasium.make(case.env_id) for _ in range(n_envs)]
+    for i, env in enumerate(envs):
+        env.reset(seed=seed + i)
+        env.action_space.seed(seed + i)
+    actions = [envs[0].action_space.sample() for _ in range(1_000)]
+    start = time.perf_counter()
+    for t in range(case.n_steps // n_envs):
+        for env in envs:
+            _, _, terminated, truncated, _ = env.step(actions[t % len(actions)])
+            if terminated or truncated:
+                env.reset()
+    return time.perf_counter() - start
+
+
+def categorical_act(n_envs: int) -> Callable[[], torch.Tensor]:
+    """PPO's and A2C's sampler step: policy and value MLPs, a categorical draw."""
+    pi, value = mlp(4, 2, nn.Tanh), mlp(4, 1, nn.Tanh)
+    observation = torch.randn(n_envs, 4)
+
+    @torch.no_grad()
+    def act() -> torch.Tensor:
+        value(observation)
+        return torch.multinomial(F.softmax(pi(observation), -1), 1)
+
+    return act
+
+
+def ppo_floor() -> Floor:
+    n = PPO_HP["T"] * PPO_HP["B"]
+    batch = dict(observation=torch.randn(n, 4), action=torch.randint(0, 2, (n,)),
+                 old_logits=torch.randn(n, 2), return_=torch.randn(n), advantage=torch.randn(n))
+    rollouts = PPO_CASE.n_steps // n
+    # plain_ppo_update takes all the epochs' gradient steps of one rollout per call.
+    return Floor(PPO_CASE, 3.0, rollouts, plain_ppo_update(batch, fused=True),
+                 categorical_act(PPO_HP["B"]))
+
+
+def a2c_floor() -> Floor:
+    n = A2C_HP["T"] * A2C_HP["B"]
+    pi, value = mlp(4, 2, nn.Tanh), mlp(4, 1, nn.Tanh)
+    params = [*pi.parameters(), *value.parameters()]
+    optimizer = torch.optim.Adam(params, lr=A2C_HP["lr"], fused=True)
+    observation, action, return_ = torch.randn(n, 4), torch.randint(0, 2, (n,)), torch.randn(n)
+
+    def update() -> None:
+        log_prob = F.log_softmax(pi(observation), -1).gather(1, action[:, None]).squeeze(1)
+        v = value(observation).squeeze(-1)
+        advantage = (return_ - v).detach()
+        loss = -(log_prob * advantage).mean() + A2C_HP["vf"] * 0.5 * (return_ - v).pow(2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(params, A2C_HP["max_grad"])
+        optimizer.step()
+
+    return Floor(A2C_CASE, 3.0, A2C_CASE.n_steps // n, update, categorical_act(A2C_HP["B"]))
+
+
+def dqn_floor() -> Floor:
+    """Uniform replay of precomputed n-step returns: an update indexes five arrays."""
+    q = mlp(4, 2, nn.ReLU)
+    target_q = copy.deepcopy(q)
+    optimizer = torch.optim.Adam(q.parameters(), lr=DQN_HP["lr"], eps=0.01 / DQN_HP["batch"],
+                                 fused=True)
+    size, batch_size = DQN_HP["buffer"], DQN_HP["batch"]
+    observation, next_observation = torch.randn(size, 4), torch.randn(size, 4)
+    action, return_, done = torch.randint(0, 2, (size,)), torch.randn(size), torch.zeros(size)
+    discount = 0.99 ** DQN_HP["n_step"]
+
+    def update() -> None:
+        i = torch.randint(0, size, (batch_size,))
+        with torch.no_grad():
+            y = return_[i] + (1 - done[i]) * discount * target_q(next_observation[i]).amax(-1)
+        q_a = q(observation[i]).gather(1, action[i, None]).squeeze(1)
+        loss = F.huber_loss(q_a, y)
+        optimizer.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(q.parameters(), 10)
+        optimizer.step()
+
+    sampler_steps = DQN_HP["T"] * DQN_HP["B"]
+    updates = (DQN_CASE.n_steps // sampler_steps - DQN_HP["starts"] // sampler_steps) * (
+        DQN_UPDATES_PER_ITR)
+    observations = torch.randn(DQN_HP["B"], 4)
+    act = torch.no_grad()(lambda: q(observations).argmax(-1))
+    return Floor(DQN_CASE, 2.0, updates, update, act)
+
+
+def sac_floor() -> Floor:
+    """CleanRL's SAC update: twin Qs, their targets, a tanh Gaussian policy, tuned alpha."""
+    obs_size, action_size, batch_size = 3, 1, SAC_HP["batch"]
+    pi = mlp(obs_size, 2 * action_size, nn.ReLU)
+    q1, q2 = mlp(obs_size + action_size, 1, nn.ReLU), mlp(obs_size + action_size, 1, nn.ReLU)
+    log_alpha = torch.zeros(1, requires_grad=True)
+    lr = SAC_HP["lr"]
+    pi_optimizer = torch.optim.Adam(pi.parameters(), lr=lr, fused=True)
+    q_optimizer = torch.optim.Adam([*q1.parameters(), *q2.parameters()], lr=lr, fused=True)
+    alpha_optimizer = torch.optim.Adam([log_alpha], lr=lr, fused=True)
+    observation, next_observation = torch.randn(batch_size, 3), torch.randn(batch_size, 3)
+    action = torch.rand(batch_size, 1) * 2 - 1
+    reward, done = torch.randn(batch_size), torch.zeros(batch_size)
+    target_q1, target_q2 = copy.deepcopy(q1), copy.deepcopy(q2)
+    target_pairs = [(t.data, p.data) for target, online in ((target_q1, q1), (target_q2, q2))
+                    for t, p in zip(target.parameters(), online.parameters())]
+
+    def sample(obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        mean, log_std = pi(obs).chunk(2, -1)
+        log_std = log_std.clamp(-20, 2)
+        std = log_std.exp()
+        u = mean + std * torch.randn_like(mean)
+        log_prob = (-0.5 * ((u - mean) / std) ** 2 - log_std - 0.5 * math.log(2 * math.pi))
+        log_prob = log_prob - 2 * (math.log(2) - u - F.softplus(-2 * u))
+        return torch.tanh(u), log_prob.sum(-1)
+
+    def update() -> None:
+        alpha = log_alpha.detach().exp()
+        with torch.no_grad():
+            next_action, next_log_prob = sample(next_observation)
+            x = torch.cat([next_observation, next_action], -1)
+            next_value = torch.min(target_q1(x), target_q2(x)).squeeze(-1) - alpha * next_log_prob
+            y = reward + (1 - done) * 0.99 * next_value
+        x = torch.cat([observation, action], -1)
+        q_loss = 0.5 * ((q1(x).squeeze(-1) - y).pow(2).mean() + (q2(x).squeeze(-1) - y).pow(2)
+                        .mean())
+        q_optimizer.zero_grad()
+        q_loss.backward()
+        q_optimizer.step()
+        new_action, log_prob = sample(observation)
+        x = torch.cat([observation, new_action], -1)
+        pi_loss = (alpha * log_prob - torch.min(q1(x), q2(x)).squeeze(-1)).mean()
+        pi_optimizer.zero_grad()
+        pi_loss.backward()
+        pi_optimizer.step()
+        alpha_loss = -(log_alpha * (log_prob.detach() - action_size)).mean()
+        alpha_optimizer.zero_grad()
+        alpha_loss.backward()
+        alpha_optimizer.step()
+        with torch.no_grad():
+            for t, p in target_pairs:
+                t.lerp_(p, 0.005)
+
+    one_observation = torch.randn(1, obs_size)
+    act = torch.no_grad()(lambda: sample(one_observation)[0])
+    updates = (SAC_CASE.n_steps - SAC_HP["starts"]) // SAC_HP["T"]
+    return Floor(SAC_CASE, 2.0, updates, update, act)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", nargs="*", help="substrings of case names to run")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    torch.manual_seed(args.seed)
+    torch.optim.Adam([torch.zeros(1, requires_grad=True)])  # pay torch._dynamo's import here
+
+    print("| case | env s | updates | floor s | rlboard s | SB3 s | bound | rlboard | target |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for make_floor in (ppo_floor, a2c_floor, dqn_floor, sac_floor):
+        floor = make_floor()
+        case = floor.case
+        if args.cases and not any(s in case.name for s in args.cases):
+            continue
+        sampler_steps = case.n_steps // case.spec["sampler"]["batch_B"]
+        env = env_seconds(case, args.seed)
+        floor_seconds = (env + floor.updates * seconds_per_call(floor.update, 200)
+                         + sampler_steps * seconds_per_call(floor.act))
+        ours, _ = run_rlboard(case, args.seed)
+        theirs, _ = run_sb3(case, args.seed)
+        print(f"| {case.name} {case.n_steps // 1000}k | {env:.1f} | {floor.updates} | "
+              f"{floor_seconds:.1f} | {ours:.1f} | {theirs:.1f} | "
+              f"{theirs / floor_seconds:.2f}x | {theirs / ours:.2f}x | {floor.target:.0f}x |")
+    print(f"\nbound: SB3 s / floor s; rlboard: SB3 s / rlboard s; torch threads "
+          f"{torch.get_num_threads()}; load average {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()

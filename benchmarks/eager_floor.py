@@ -1,14 +1,16 @@
 """The most any eager-PyTorch library can gain over SB3 on ``benchmarks.vs_sb3``'s cases.
 
-A lower bound on the training time of each case, as if the library cost nothing: the case's
-gradient updates as a plain PyTorch loop with autograd and fused Adam (random data of the right
-shapes; no replay or rollout bookkeeping, no diagnostics), each sampler step as one bare policy
-forward and action draw, and the env steps through the same ``gymnasium.make`` envs with
-actions drawn beforehand. ``SB3 s / floor s`` ("bound") is then the largest speed-up over SB3
-that the case's math allows in eager PyTorch on this machine; the table sets it beside
-rlboard's measured speed-up and issue 4's target. "updates" counts calls of the plain update:
-a PPO call is one rollout's 20 epochs of full-batch gradient steps. Only gradients written out
-by hand (no autograd) or compiled code could go below the floor.
+A lower bound on the training time of each case, as if the library cost nothing but its
+arithmetic: the case's gradient updates as a bare PyTorch loop with autograd, built from the
+fastest pieces measured (rlboard's MLP, which calls its layers as functions, and its flat
+parameters with fused Adam), on random data of the right shapes, with no replay or rollout
+bookkeeping and no diagnostics; each sampler step as one bare policy forward and action draw;
+the env steps through the same ``gymnasium.make`` envs with actions drawn beforehand.
+``SB3 s / floor s`` ("bound") is then the largest speed-up over SB3 that the case's math
+allows in eager PyTorch on this machine; the table sets it beside rlboard's measured speed-up
+and issue 4's target. "updates" counts calls of the floor's update: a PPO call is one
+rollout's 20 epochs of full-batch gradient steps. Only gradients written out by hand (no
+autograd) or compiled code could go below the floor.
 
     .venv/bin/python -m benchmarks.eager_floor [--cases PPO] [--seed 0]
 
@@ -30,7 +32,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from benchmarks.ppo_step import plain_update as plain_ppo_update
 from benchmarks.vs_sb3 import (
     A2C_CASE,
     A2C_HP,
@@ -45,6 +46,8 @@ from benchmarks.vs_sb3 import (
     run_rlboard,
     run_sb3,
 )
+from engine.models.mlp import MlpModel
+from engine.optim import make_optimizer
 
 
 @dataclass(frozen=True)
@@ -69,9 +72,10 @@ def seconds_per_call(call: Callable[[], object], calls: int = 2_000) -> float:
     return min(rounds)
 
 
-def mlp(inputs: int, outputs: int, activation: type[nn.Module], hidden: int = 64) -> nn.Module:
-    return nn.Sequential(nn.Linear(inputs, hidden), activation(), nn.Linear(hidden, hidden),
-                         activation(), nn.Linear(hidden, outputs))
+def mlp(inputs: int, outputs: int, activation: type[nn.Module]) -> nn.Module:
+    """A [64, 64] MLP as rlboard builds it: its layers called as functions, which on these
+    batches is faster than ``nn.Sequential`` (``engine.models.mlp``)."""
+    return MlpModel(inputs, [64, 64], outputs, activation)
 
 
 def env_seconds(case: Case, seed: int) -> float:
@@ -107,19 +111,36 @@ def categorical_act(n_envs: int) -> Callable[[], torch.Tensor]:
 
 def ppo_floor() -> Floor:
     n = PPO_HP["T"] * PPO_HP["B"]
-    batch = dict(observation=torch.randn(n, 4), action=torch.randint(0, 2, (n,)),
-                 old_logits=torch.randn(n, 2), return_=torch.randn(n), advantage=torch.randn(n))
-    rollouts = PPO_CASE.n_steps // n
-    # plain_ppo_update takes all the epochs' gradient steps of one rollout per call.
-    return Floor(PPO_CASE, 3.0, rollouts, plain_ppo_update(batch, fused=True),
-                 categorical_act(PPO_HP["B"]))
+    pi, value = mlp(4, 2, nn.Tanh), mlp(4, 1, nn.Tanh)
+    optimizer, flat = make_optimizer(
+        torch.optim.Adam, [*pi.parameters(), *value.parameters()], PPO_HP["lr"]
+    )
+    observation, action = torch.randn(n, 4), torch.randint(0, 2, (n,))
+    old_log_prob, advantage, return_ = torch.randn(n) - 0.7, torch.randn(n), torch.randn(n)
+    clip = PPO_HP["clip"]
+
+    def update() -> None:
+        """One rollout's epochs of full-batch gradient steps."""
+        for _ in range(PPO_HP["epochs"]):
+            log_prob = F.log_softmax(pi(observation), -1).gather(1, action[:, None]).squeeze(1)
+            ratio = torch.exp(log_prob - old_log_prob)
+            surrogate = torch.min(ratio * advantage, ratio.clamp(1 - clip, 1 + clip) * advantage)
+            value_loss = 0.5 * (value(observation).squeeze(-1) - return_).pow(2).mean()
+            loss = -surrogate.mean() + PPO_HP["vf"] * value_loss
+            flat.zero_grad()
+            loss.backward()
+            flat.clip_grad_norm_(PPO_HP["max_grad"])
+            optimizer.step()
+
+    return Floor(PPO_CASE, 3.0, PPO_CASE.n_steps // n, update, categorical_act(PPO_HP["B"]))
 
 
 def a2c_floor() -> Floor:
     n = A2C_HP["T"] * A2C_HP["B"]
     pi, value = mlp(4, 2, nn.Tanh), mlp(4, 1, nn.Tanh)
-    params = [*pi.parameters(), *value.parameters()]
-    optimizer = torch.optim.Adam(params, lr=A2C_HP["lr"], fused=True)
+    optimizer, flat = make_optimizer(
+        torch.optim.Adam, [*pi.parameters(), *value.parameters()], A2C_HP["lr"]
+    )
     observation, action, return_ = torch.randn(n, 4), torch.randint(0, 2, (n,)), torch.randn(n)
 
     def update() -> None:
@@ -127,9 +148,9 @@ def a2c_floor() -> Floor:
         v = value(observation).squeeze(-1)
         advantage = (return_ - v).detach()
         loss = -(log_prob * advantage).mean() + A2C_HP["vf"] * 0.5 * (return_ - v).pow(2).mean()
-        optimizer.zero_grad()
+        flat.zero_grad()
         loss.backward()
-        nn.utils.clip_grad_norm_(params, A2C_HP["max_grad"])
+        flat.clip_grad_norm_(A2C_HP["max_grad"])
         optimizer.step()
 
     return Floor(A2C_CASE, 3.0, A2C_CASE.n_steps // n, update, categorical_act(A2C_HP["B"]))
@@ -139,8 +160,9 @@ def dqn_floor() -> Floor:
     """Uniform replay of precomputed n-step returns: an update indexes five arrays."""
     q = mlp(4, 2, nn.ReLU)
     target_q = copy.deepcopy(q)
-    optimizer = torch.optim.Adam(q.parameters(), lr=DQN_HP["lr"], eps=0.01 / DQN_HP["batch"],
-                                 fused=True)
+    optimizer, flat = make_optimizer(
+        torch.optim.Adam, q.parameters(), DQN_HP["lr"], eps=0.01 / DQN_HP["batch"]
+    )
     size, batch_size = DQN_HP["buffer"], DQN_HP["batch"]
     observation, next_observation = torch.randn(size, 4), torch.randn(size, 4)
     action, return_, done = torch.randint(0, 2, (size,)), torch.randn(size), torch.zeros(size)
@@ -152,9 +174,9 @@ def dqn_floor() -> Floor:
             y = return_[i] + (1 - done[i]) * discount * target_q(next_observation[i]).amax(-1)
         q_a = q(observation[i]).gather(1, action[i, None]).squeeze(1)
         loss = F.huber_loss(q_a, y)
-        optimizer.zero_grad()
+        flat.zero_grad()
         loss.backward()
-        nn.utils.clip_grad_norm_(q.parameters(), 10)
+        flat.clip_grad_norm_(10)
         optimizer.step()
 
     sampler_steps = DQN_HP["T"] * DQN_HP["B"]
@@ -166,21 +188,25 @@ def dqn_floor() -> Floor:
 
 
 def sac_floor() -> Floor:
-    """CleanRL's SAC update: twin Qs, their targets, a tanh Gaussian policy, tuned alpha."""
+    """Twin Qs and their targets, a tanh Gaussian policy and a tuned alpha, trained by one
+    backward pass of the summed losses (the policy's through frozen Qs) and one Adam step: of
+    the forms measured, the fastest (CleanRL's three backward passes and optimisers: 20% slower)."""
     obs_size, action_size, batch_size = 3, 1, SAC_HP["batch"]
     pi = mlp(obs_size, 2 * action_size, nn.ReLU)
     q1, q2 = mlp(obs_size + action_size, 1, nn.ReLU), mlp(obs_size + action_size, 1, nn.ReLU)
-    log_alpha = torch.zeros(1, requires_grad=True)
-    lr = SAC_HP["lr"]
-    pi_optimizer = torch.optim.Adam(pi.parameters(), lr=lr, fused=True)
-    q_optimizer = torch.optim.Adam([*q1.parameters(), *q2.parameters()], lr=lr, fused=True)
-    alpha_optimizer = torch.optim.Adam([log_alpha], lr=lr, fused=True)
-    observation, next_observation = torch.randn(batch_size, 3), torch.randn(batch_size, 3)
-    action = torch.rand(batch_size, 1) * 2 - 1
-    reward, done = torch.randn(batch_size), torch.zeros(batch_size)
+    log_alpha = nn.Parameter(torch.zeros(1))
+    q_parameters = [*q1.parameters(), *q2.parameters()]
+    # One Adam for every parameter: Adam is elementwise, so this is the four optimisers of
+    # rlboard's SAC at one learning rate.
+    optimizer, flat = make_optimizer(
+        torch.optim.Adam, [*pi.parameters(), *q_parameters, log_alpha], SAC_HP["lr"]
+    )
     target_q1, target_q2 = copy.deepcopy(q1), copy.deepcopy(q2)
     target_pairs = [(t.data, p.data) for target, online in ((target_q1, q1), (target_q2, q2))
                     for t, p in zip(target.parameters(), online.parameters())]
+    observation, next_observation = torch.randn(batch_size, 3), torch.randn(batch_size, 3)
+    action = torch.rand(batch_size, 1) * 2 - 1
+    reward, done = torch.randn(batch_size), torch.zeros(batch_size)
 
     def sample(obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         mean, log_std = pi(obs).chunk(2, -1)
@@ -201,19 +227,18 @@ def sac_floor() -> Floor:
         x = torch.cat([observation, action], -1)
         q_loss = 0.5 * ((q1(x).squeeze(-1) - y).pow(2).mean() + (q2(x).squeeze(-1) - y).pow(2)
                         .mean())
-        q_optimizer.zero_grad()
-        q_loss.backward()
-        q_optimizer.step()
         new_action, log_prob = sample(observation)
         x = torch.cat([observation, new_action], -1)
-        pi_loss = (alpha * log_prob - torch.min(q1(x), q2(x)).squeeze(-1)).mean()
-        pi_optimizer.zero_grad()
-        pi_loss.backward()
-        pi_optimizer.step()
+        for p in q_parameters:
+            p.requires_grad_(False)
+        new_q = torch.min(q1(x), q2(x)).squeeze(-1)
+        for p in q_parameters:
+            p.requires_grad_(True)
+        pi_loss = (alpha * log_prob - new_q).mean()
         alpha_loss = -(log_alpha * (log_prob.detach() - action_size)).mean()
-        alpha_optimizer.zero_grad()
-        alpha_loss.backward()
-        alpha_optimizer.step()
+        flat.zero_grad()
+        (q_loss + pi_loss + alpha_loss).backward()
+        optimizer.step()
         with torch.no_grad():
             for t, p in target_pairs:
                 t.lerp_(p, 0.005)

@@ -62,9 +62,8 @@ def rlboard_update(spec: dict, out: str) -> tuple[Callable[[], object], dict[str
     return (lambda: algo.optimize_agent(0, samples)), flat
 
 
-def plain_update(batch: dict[str, torch.Tensor], fused: bool = False) -> Callable[[], None]:
-    """The same PPO update as plain PyTorch: two MLPs, the clipped loss, backward, clip, Adam
-    (per tensor, or ``fused`` into one kernel)."""
+def plain_update(batch: dict[str, torch.Tensor]) -> Callable[[], None]:
+    """The same PPO update as plain PyTorch: two MLPs, the clipped loss, backward, clip, Adam."""
 
     def mlp(out: int) -> nn.Module:
         return nn.Sequential(nn.Linear(4, 64), nn.Tanh(), nn.Linear(64, 64), nn.Tanh(),
@@ -72,7 +71,7 @@ def plain_update(batch: dict[str, torch.Tensor], fused: bool = False) -> Callabl
 
     pi, value = mlp(2), mlp(1)
     params = [*pi.parameters(), *value.parameters()]
-    optimizer = torch.optim.Adam(params, lr=PPO_HP["lr"], fused=fused)
+    optimizer = torch.optim.Adam(params, lr=PPO_HP["lr"])
     obs, action, advantage, return_ = (batch[k] for k in ("observation", "action", "advantage",
                                                           "return_"))
     old_log_prob = F.log_softmax(batch["old_logits"], -1).gather(1, action[:, None]).squeeze(1)

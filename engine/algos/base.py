@@ -6,6 +6,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+import torch
+
 from engine.agents.base import BaseAgent
 from engine.samplers.collections import BatchSpec, Samples
 
@@ -65,3 +67,32 @@ class BaseAlgorithm(ABC):
         """Restore what ``state_dict`` returned, after ``initialize``."""
         self.load_optim_state_dict(state["optimizer"])
         self.update_counter = state["update_counter"]
+
+
+class UpdateStats:
+    """An ``optimize_agent`` call's per-update diagnostics: ``add`` a dict of 0-d tensors after
+    each update, take ``means`` (the ``opt_info`` floats) at the end.
+
+    The values stay tensors until then, and the means of keys logged at every update come out in
+    one conversion. SAC makes one update per call with thirteen keys, and a ``.item()`` per key
+    took longer than computing the statistics.
+    """
+
+    def __init__(self) -> None:
+        self.values: dict[str, list[torch.Tensor]] = {}
+
+    def add(self, stats: Mapping[str, torch.Tensor]) -> None:
+        for key, value in stats.items():
+            self.values.setdefault(key, []).append(value.detach())
+
+    def means(self) -> dict[str, float]:
+        """Each key's mean over the updates that logged it (empty if none did)."""
+        keys = list(self.values)
+        series = [torch.stack(self.values[key]) for key in keys]
+        if not series:
+            return {}
+        if len({values.shape for values in series}) == 1:  # every key at every update
+            means = torch.stack(series).reshape(len(series), -1).mean(dim=1)
+            return dict(zip(keys, means.tolist(), strict=True))
+        # Some keys only at some updates (TD3's delayed policy updates).
+        return {key: values.mean().item() for key, values in zip(keys, series, strict=True)}

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 import torch
 
 from engine.agents.dqn.dqn_agent import DqnAgent
-from engine.algos.base import BaseAlgorithm
+from engine.algos.base import BaseAlgorithm, UpdateStats
 from engine.optim import make_optimizer
 from engine.replays import (
     PrioritizedReplayBuffer,
@@ -225,7 +225,7 @@ class DQN(BaseAlgorithm):
             return {}
         if self.prioritized_replay:
             self.replay_buffer.set_beta(self.pri_beta(itr))
-        stats: dict[str, list[torch.Tensor]] = {}
+        stats = UpdateStats()
         for _ in range(self.updates_per_optimize):
             samples_from_replay = self.replay_buffer.sample_batch(self.batch_size)
             loss, priorities, step_stats = self.loss(samples_from_replay)
@@ -238,9 +238,8 @@ class DQN(BaseAlgorithm):
             self.update_counter += 1
             if self.update_counter % self.target_update_interval == 0:
                 self.agent.update_target(self.target_update_tau)
-            for key, value in dict(loss=loss, grad_norm=grad_norm, **step_stats).items():
-                stats.setdefault(key, []).append(value.detach())
-        opt_info = {key: torch.stack(values).mean().item() for key, values in stats.items()}
+            stats.add(dict(loss=loss, grad_norm=grad_norm, **step_stats))
+        opt_info = stats.means()
         if self.prioritized_replay:
             opt_info["pri_beta"] = self.replay_buffer.beta
         return opt_info

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from engine.agents.base import AgentInputs, BaseAgent
-from engine.algos.base import BaseAlgorithm
+from engine.algos.base import BaseAlgorithm, UpdateStats
 from engine.optim import make_optimizer
 from engine.replays.n_step import discount_return_n_step
 from engine.replays.sequence import (
@@ -262,7 +262,7 @@ class R2D1(BaseAlgorithm):
             progress = min(1.0, itr / self.pri_beta_itr)
             beta = progress * self.pri_beta_final + (1 - progress) * self.pri_beta_init
             self.replay_buffer.set_beta(beta)
-        stats: dict[str, list[torch.Tensor]] = {}
+        stats = UpdateStats()
         for _ in range(self.updates_per_optimize):
             batch = self.replay_buffer.sample_batch(self.batch_B)
             loss, td_abs_errors, priorities = self.loss(batch)
@@ -281,9 +281,8 @@ class R2D1(BaseAlgorithm):
                 td_abs_err=td_abs_errors.mean(),
                 priority=priorities.mean(),
             )
-            for key, value in step_stats.items():
-                stats.setdefault(key, []).append(value)
-        opt_info = {key: torch.stack(vals).mean().item() for key, vals in stats.items()}
+            stats.add(step_stats)
+        opt_info = stats.means()
         if self.prioritized_replay:
             opt_info["pri_beta"] = self.replay_buffer.beta
         return opt_info

@@ -8,6 +8,7 @@ from typing import Any
 import torch
 
 from engine.agents.base import AgentInputs, BaseAgent
+from engine.algos.base import UpdateStats
 from engine.algos.pg.base import PolicyGradientAlgo
 from engine.samplers.collections import BatchSpec, Samples
 from engine.utils.buffer import buffer_to, flatten_leading_dims
@@ -106,7 +107,7 @@ class PPO(PolicyGradientAlgo):
             n_samples = T * B
             flat_inputs = flatten_leading_dims(loss_inputs)  # every field [T * B, ...]
         minibatch_size = n_samples // self.minibatches
-        stats: dict[str, list[torch.Tensor]] = {}
+        stats = UpdateStats()
         for _ in range(self.epochs):
             # One minibatch is the whole batch, in any order: its loss is a mean.
             order = torch.randperm(n_samples, device=agent.device) if self.minibatches > 1 else None
@@ -156,9 +157,8 @@ class PPO(PolicyGradientAlgo):
                             ratio - 1 - torch.log(ratio), mb.valid
                         ),  # k3 estimator
                     )
-                for key, val in step_stats.items():
-                    stats.setdefault(key, []).append(val.detach())
+                stats.add(step_stats)
 
-        opt_info = {key: torch.stack(vals).mean().item() for key, vals in stats.items()}
+        opt_info = stats.means()
         opt_info.update(learning_rate=learning_rate, ratio_clip=ratio_clip)
         return opt_info

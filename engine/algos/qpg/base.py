@@ -122,11 +122,6 @@ class QpgAlgo(BaseAlgorithm):
             self.replay_buffer.load_state_dict(state["replay"])
 
 
-def mean_stats(stats: Mapping[str, list[torch.Tensor]]) -> dict[str, float]:
-    """The mean of each diagnostic's per-update values (one conversion per key)."""
-    return {key: torch.stack(values).mean().item() for key, values in stats.items() if values}
-
-
 @contextmanager
 def frozen(*modules: nn.Module) -> Iterator[None]:
     """Forward passes inside compute no gradients for the modules' parameters (inputs still

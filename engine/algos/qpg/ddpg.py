@@ -9,7 +9,8 @@ from typing import Any
 import torch
 
 from engine.agents.qpg.ddpg import DdpgAgent
-from engine.algos.qpg.base import QpgAlgo, frozen, mean_stats
+from engine.algos.base import UpdateStats
+from engine.algos.qpg.base import QpgAlgo, frozen
 from engine.optim import make_optimizer
 from engine.samplers.collections import Samples
 from engine.utils.buffer import buffer_to
@@ -85,7 +86,7 @@ class DDPG(QpgAlgo):
             return {}
         agent = self.agent
         disc = self.discount**self.n_step_return
-        stats: dict[str, list[torch.Tensor]] = {}
+        stats = UpdateStats()
         for _ in range(self.updates_per_optimize):
             batch = buffer_to(self.replay_buffer.sample_batch(self.batch_size), agent.device)
             valid = self.valid(batch)  # [batch_size] or None
@@ -114,9 +115,8 @@ class DDPG(QpgAlgo):
 
             if self.update_counter % self.target_update_interval == 0:
                 agent.update_target(self.target_update_tau)
-            for key, val in step_stats.items():
-                stats.setdefault(key, []).append(val.detach())
-        return mean_stats(stats)
+            stats.add(step_stats)
+        return stats.means()
 
     def optim_state_dict(self) -> dict[str, Any]:
         return dict(mu=self.mu_optimizer.state_dict(), q=self.q_optimizer.state_dict())

@@ -11,7 +11,8 @@ import numpy as np
 import torch
 
 from engine.agents.qpg.sac import SacAgent
-from engine.algos.qpg.base import QpgAlgo, frozen, mean_stats
+from engine.algos.base import UpdateStats
+from engine.algos.qpg.base import QpgAlgo, frozen
 from engine.distributions.gaussian import DistInfo, Gaussian
 from engine.optim import FlatParameters, make_optimizer
 from engine.samplers.collections import Samples
@@ -108,7 +109,7 @@ class SAC(QpgAlgo):
             return {}
         agent = self.agent
         disc = self.discount**self.n_step_return
-        stats: dict[str, list[torch.Tensor]] = {}
+        stats = UpdateStats()
         for _ in range(self.updates_per_optimize):
             batch = buffer_to(self.replay_buffer.sample_batch(self.batch_size), agent.device)
             valid = self.valid(batch)  # [batch_size] or None
@@ -181,9 +182,8 @@ class SAC(QpgAlgo):
             )
             if alpha_loss is not None:
                 step_stats["alpha_loss"] = alpha_loss
-            for key, val in step_stats.items():
-                stats.setdefault(key, []).append(val.detach())
-        return mean_stats(stats)
+            stats.add(step_stats)
+        return stats.means()
 
     def flats(self) -> list[FlatParameters]:
         """The flat parameters of pi, Q1, Q2 and (when tuned) alpha."""

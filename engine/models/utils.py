@@ -13,7 +13,7 @@ def submodules(module: nn.Module) -> Iterator[nn.Module]:
 
     ``nn.Module.modules`` builds a qualified name and a memo set per module, which took 3x as
     long; the per-step helpers below walk the agent's models several times an update. Unlike
-    ``modules`` it yields a module shared at two places twice, which none of them minds.
+    ``modules`` it yields a module shared at two places twice.
     """
     stack = [module]
     while stack:
@@ -23,15 +23,17 @@ def submodules(module: nn.Module) -> Iterator[nn.Module]:
 
 
 def tensors(module: nn.Module) -> list[torch.Tensor]:
-    """The ``.data`` of the parameters and buffers of ``module`` and its submodules, in an
+    """The ``.data`` of the parameters and buffers of ``module`` and its submodules, each once
+    (a shared module or tied weight is met twice, and a target update must move it once), in an
     order fixed by the architecture."""
-    return [
-        tensor.data
+    unique = dict.fromkeys(
+        tensor
         for submodule in submodules(module)
         for table in (submodule._parameters, submodule._buffers)
         for tensor in table.values()
         if tensor is not None
-    ]
+    )
+    return [tensor.data for tensor in unique]
 
 
 def set_training(modules: Iterable[nn.Module], mode: bool) -> None:

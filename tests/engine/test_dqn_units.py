@@ -3,6 +3,7 @@ time-limit mask), Polyak update, epsilon schedule, dueling head; and an exact re
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 
@@ -109,6 +110,21 @@ def test_polyak_update():
         assert torch.equal(v, online.state_dict()[k])
     with pytest.raises(ValueError, match="differ"):
         update_target_model(nn.Linear(3, 2), nn.Linear(3, 4))
+
+
+def test_polyak_update_moves_a_shared_module_once():
+    """A layer used twice (tied weights) is one set of tensors: one step of tau, not two."""
+    layer = nn.Linear(2, 2)
+    online = nn.Sequential(layer, nn.Tanh(), layer)
+    target = copy.deepcopy(online)  # keeps the sharing
+    with torch.no_grad():
+        for p in target.parameters():
+            p.zero_()
+        for p in online.parameters():
+            p.fill_(1.0)
+    update_target_model(target, online, tau=0.5)
+    for p in target.parameters():
+        torch.testing.assert_close(p, torch.full_like(p, 0.5))
 
 
 def test_set_training_reaches_every_submodule():

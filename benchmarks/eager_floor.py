@@ -5,7 +5,7 @@ arithmetic: the case's gradient updates as a bare PyTorch loop with autograd, bu
 fastest pieces measured (rlboard's MLP, which calls its layers as functions, and its flat
 parameters with fused Adam), on random data of the right shapes, with no replay or rollout
 bookkeeping and no diagnostics; each sampler step as one bare policy forward and action draw;
-the env steps through the same ``gymnasium.make`` envs with actions drawn beforehand.
+the env steps at ``benchmarks.sampler_throughput``'s raw rate (the same envs, random actions).
 ``SB3 s / floor s`` ("bound") is then the largest speed-up over SB3 that the case's math
 allows in eager PyTorch on this machine; the table sets it beside rlboard's measured speed-up
 and issue 4's target. "updates" counts calls of the floor's update: a PPO call is one
@@ -23,15 +23,16 @@ import argparse
 import copy
 import math
 import os
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import gymnasium
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from benchmarks.ppo_step import plain_loss as ppo_loss
+from benchmarks.ppo_step import seconds_per_call
+from benchmarks.sampler_throughput import raw_rate
 from benchmarks.vs_sb3 import (
     A2C_CASE,
     A2C_HP,
@@ -47,7 +48,7 @@ from benchmarks.vs_sb3 import (
     run_sb3,
 )
 from engine.models.mlp import MlpModel
-from engine.optim import make_optimizer
+from engine.optim import FlatParameters, make_optimizer
 
 
 @dataclass(frozen=True)
@@ -59,41 +60,19 @@ class Floor:
     act: Callable[[], object]  # one sampler step: a forward on B observations and a draw
 
 
-def seconds_per_call(call: Callable[[], object], calls: int = 2_000) -> float:
-    """The fastest of 5 rounds of ``calls // 5`` calls, after a warm-up."""
-    for _ in range(50):
-        call()
-    rounds = []
-    for _ in range(5):
-        start = time.perf_counter()
-        for _ in range(calls // 5):
-            call()
-        rounds.append((time.perf_counter() - start) / (calls // 5))
-    return min(rounds)
-
-
 def mlp(inputs: int, outputs: int, activation: type[nn.Module]) -> nn.Module:
     """A [64, 64] MLP as rlboard builds it: its layers called as functions, which on these
     batches is faster than ``nn.Sequential`` (``engine.models.mlp``)."""
     return MlpModel(inputs, [64, 64], outputs, activation)
 
 
-def env_seconds(case: Case, seed: int) -> float:
-    """Stepping the case's ``batch_B`` envs for its ``n_steps`` (reset at episode ends), with
-    actions drawn beforehand."""
-    n_envs = case.spec["sampler"]["batch_B"]
-    envs = [gymnasium.make(case.env_id) for _ in range(n_envs)]
-    for i, env in enumerate(envs):
-        env.reset(seed=seed + i)
-        env.action_space.seed(seed + i)
-    actions = [envs[0].action_space.sample() for _ in range(1_000)]
-    start = time.perf_counter()
-    for t in range(case.n_steps // n_envs):
-        for env in envs:
-            _, _, terminated, truncated, _ = env.step(actions[t % len(actions)])
-            if terminated or truncated:
-                env.reset()
-    return time.perf_counter() - start
+def gradient_step(
+    loss: torch.Tensor, optimizer: torch.optim.Optimizer, flat: FlatParameters, max_norm: float
+) -> None:
+    flat.zero_grad()
+    loss.backward()
+    flat.clip_grad_norm_(max_norm)
+    optimizer.step()
 
 
 def categorical_act(n_envs: int) -> Callable[[], torch.Tensor]:
@@ -115,22 +94,13 @@ def ppo_floor() -> Floor:
     optimizer, flat = make_optimizer(
         torch.optim.Adam, [*pi.parameters(), *value.parameters()], PPO_HP["lr"]
     )
-    observation, action = torch.randn(n, 4), torch.randint(0, 2, (n,))
-    old_log_prob, advantage, return_ = torch.randn(n) - 0.7, torch.randn(n), torch.randn(n)
-    clip = PPO_HP["clip"]
+    batch = (torch.randn(n, 4), torch.randint(0, 2, (n,)), torch.randn(n) - 0.7, torch.randn(n),
+             torch.randn(n))  # observation, action, old_log_prob, advantage, return_
 
     def update() -> None:
         """One rollout's epochs of full-batch gradient steps."""
         for _ in range(PPO_HP["epochs"]):
-            log_prob = F.log_softmax(pi(observation), -1).gather(1, action[:, None]).squeeze(1)
-            ratio = torch.exp(log_prob - old_log_prob)
-            surrogate = torch.min(ratio * advantage, ratio.clamp(1 - clip, 1 + clip) * advantage)
-            value_loss = 0.5 * (value(observation).squeeze(-1) - return_).pow(2).mean()
-            loss = -surrogate.mean() + PPO_HP["vf"] * value_loss
-            flat.zero_grad()
-            loss.backward()
-            flat.clip_grad_norm_(PPO_HP["max_grad"])
-            optimizer.step()
+            gradient_step(ppo_loss(pi, value, *batch), optimizer, flat, PPO_HP["max_grad"])
 
     return Floor(PPO_CASE, 3.0, PPO_CASE.n_steps // n, update, categorical_act(PPO_HP["B"]))
 
@@ -148,10 +118,7 @@ def a2c_floor() -> Floor:
         v = value(observation).squeeze(-1)
         advantage = (return_ - v).detach()
         loss = -(log_prob * advantage).mean() + A2C_HP["vf"] * 0.5 * (return_ - v).pow(2).mean()
-        flat.zero_grad()
-        loss.backward()
-        flat.clip_grad_norm_(A2C_HP["max_grad"])
-        optimizer.step()
+        gradient_step(loss, optimizer, flat, A2C_HP["max_grad"])
 
     return Floor(A2C_CASE, 3.0, A2C_CASE.n_steps // n, update, categorical_act(A2C_HP["B"]))
 
@@ -173,11 +140,7 @@ def dqn_floor() -> Floor:
         with torch.no_grad():
             y = return_[i] + (1 - done[i]) * discount * target_q(next_observation[i]).amax(-1)
         q_a = q(observation[i]).gather(1, action[i, None]).squeeze(1)
-        loss = F.huber_loss(q_a, y)
-        flat.zero_grad()
-        loss.backward()
-        flat.clip_grad_norm_(10)
-        optimizer.step()
+        gradient_step(F.huber_loss(q_a, y), optimizer, flat, 10)
 
     sampler_steps = DQN_HP["T"] * DQN_HP["B"]
     updates = (DQN_CASE.n_steps // sampler_steps - DQN_HP["starts"] // sampler_steps) * (
@@ -265,10 +228,10 @@ def main() -> None:
         case = floor.case
         if args.cases and not any(s in case.name for s in args.cases):
             continue
-        sampler_steps = case.n_steps // case.spec["sampler"]["batch_B"]
-        env = env_seconds(case, args.seed)
+        n_envs = case.spec["sampler"]["batch_B"]
+        env = case.n_steps / raw_rate(case.env_id, n_envs, seconds=3.0)
         floor_seconds = (env + floor.updates * seconds_per_call(floor.update, 200)
-                         + sampler_steps * seconds_per_call(floor.act))
+                         + case.n_steps // n_envs * seconds_per_call(floor.act, 2_000))
         ours, _ = run_rlboard(case, args.seed)
         theirs, _ = run_sb3(case, args.seed)
         print(f"| {case.name} {case.n_steps // 1000}k | {env:.1f} | {floor.updates} | "

@@ -62,6 +62,24 @@ def rlboard_update(spec: dict, out: str) -> tuple[Callable[[], object], dict[str
     return (lambda: algo.optimize_agent(0, samples)), flat
 
 
+def plain_loss(
+    pi: nn.Module,
+    value: nn.Module,
+    observation: torch.Tensor,
+    action: torch.Tensor,
+    old_log_prob: torch.Tensor,
+    advantage: torch.Tensor,
+    return_: torch.Tensor,
+) -> torch.Tensor:
+    """PPO's clipped surrogate plus the weighted value loss, with ``PPO_HP``'s settings."""
+    clip = PPO_HP["clip"]
+    log_prob = F.log_softmax(pi(observation), -1).gather(1, action[:, None]).squeeze(1)
+    ratio = torch.exp(log_prob - old_log_prob)
+    surrogate = torch.min(ratio * advantage, ratio.clamp(1 - clip, 1 + clip) * advantage)
+    value_loss = 0.5 * (value(observation).squeeze(-1) - return_).pow(2).mean()
+    return -surrogate.mean() + PPO_HP["vf"] * value_loss
+
+
 def plain_update(batch: dict[str, torch.Tensor]) -> Callable[[], None]:
     """The same PPO update as plain PyTorch: two MLPs, the clipped loss, backward, clip, Adam."""
 
@@ -75,15 +93,10 @@ def plain_update(batch: dict[str, torch.Tensor]) -> Callable[[], None]:
     obs, action, advantage, return_ = (batch[k] for k in ("observation", "action", "advantage",
                                                           "return_"))
     old_log_prob = F.log_softmax(batch["old_logits"], -1).gather(1, action[:, None]).squeeze(1)
-    clip = PPO_HP["clip"]
 
     def update() -> None:
         for _ in range(EPOCHS):
-            log_prob = F.log_softmax(pi(obs), -1).gather(1, action[:, None]).squeeze(1)
-            ratio = torch.exp(log_prob - old_log_prob)
-            surrogate = torch.min(ratio * advantage, ratio.clamp(1 - clip, 1 + clip) * advantage)
-            value_loss = 0.5 * (value(obs).squeeze(-1) - return_).pow(2).mean()
-            loss = -surrogate.mean() + PPO_HP["vf"] * value_loss
+            loss = plain_loss(pi, value, obs, action, old_log_prob, advantage, return_)
             optimizer.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(params, PPO_HP["max_grad"])

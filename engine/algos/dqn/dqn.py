@@ -270,17 +270,16 @@ class DQN(BaseAlgorithm):
                 next_a = target_qs.argmax(dim=-1)
             target_q = target_qs.gather(-1, next_a.unsqueeze(-1)).squeeze(-1)
             y = return_ + (1 - done_n) * (self.discount**self.n_step_return) * target_q
-        delta = y - q
-        abs_delta = delta.abs()
         if self.delta_clip is None:
-            losses = 0.5 * delta**2
+            losses = 0.5 * (y - q) ** 2
         else:
             losses = torch.nn.functional.huber_loss(q, y, reduction="none", delta=self.delta_clip)
         if self.prioritized_replay:
             losses = losses * samples.is_weights.to(device)
         valid = 1 - samples.timeout_n.to(device) if "timeout_n" in samples._fields else None
         loss = valid_mean(losses, valid)
-        with torch.no_grad():
+        with torch.no_grad():  # priorities and statistics: nothing for backward to walk
+            abs_delta = (y - q).abs()
             priorities = abs_delta
             if self.delta_clip is not None:
                 priorities = priorities.clamp(max=self.delta_clip)

@@ -165,21 +165,22 @@ class SAC(QpgAlgo):
             if self.update_counter % self.target_update_interval == 0:
                 agent.update_target(self.target_update_tau)
 
-            step_stats = dict(
-                q1_loss=q1_loss,
-                q2_loss=q2_loss,
-                pi_loss=pi_loss,
-                q1_grad_norm=q1_grad_norm,
-                q2_grad_norm=q2_grad_norm,
-                pi_grad_norm=pi_grad_norm,
-                q1=q1.mean(),
-                q2=q2.mean(),
-                pi_mu=dist_info.mean.mean(),
-                pi_log_std=dist_info.log_std.mean(),
-                q_mean_diff=(q1 - q2).abs().mean(),
-                entropy=-log_pi.mean(),
-                alpha=alpha.squeeze(),
-            )
+            with torch.no_grad():  # statistics: no autograd records
+                step_stats = dict(
+                    q1_loss=q1_loss,
+                    q2_loss=q2_loss,
+                    pi_loss=pi_loss,
+                    q1_grad_norm=q1_grad_norm,
+                    q2_grad_norm=q2_grad_norm,
+                    pi_grad_norm=pi_grad_norm,
+                    q1=q1.mean(),
+                    q2=q2.mean(),
+                    pi_mu=dist_info.mean.mean(),
+                    pi_log_std=dist_info.log_std.mean(),
+                    q_mean_diff=(q1 - q2).abs().mean(),
+                    entropy=-log_pi.mean(),
+                    alpha=alpha.squeeze(),
+                )
             if alpha_loss is not None:
                 step_stats["alpha_loss"] = alpha_loss
             stats.add(step_stats)

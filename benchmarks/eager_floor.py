@@ -10,7 +10,9 @@ the env steps at ``benchmarks.sampler_throughput``'s raw rate (the same envs, ra
 allows in eager PyTorch on this machine; the table sets it beside rlboard's measured speed-up
 and issue 4's target. "updates" counts calls of the floor's update: a PPO call is one
 rollout's 20 epochs of full-batch gradient steps. Only gradients written out by hand (no
-autograd) or compiled code could go below the floor.
+autograd) or compiled code could go below the floor. The pieces are timed in tight loops, with
+hot caches: inside a real training loop the same calls run slower (rlboard's DQN sampler step,
+replay sample and loss by 40%), so the bound is optimistic.
 
     .venv/bin/python -m benchmarks.eager_floor [--cases PPO] [--seed 0]
 

@@ -114,7 +114,7 @@ class FlatAdam(torch.optim.Adam):
             or torch_optimizer._global_optimizer_pre_hooks
             or torch_optimizer._global_optimizer_post_hooks
         ):
-            return super().step(closure)
+            return _adam_step_with_hooks(self, closure)
         beta1, beta2 = group["betas"]
         kernel = torch._fused_adamw_ if group["decoupled_weight_decay"] else torch._fused_adam_
         with torch.no_grad():
@@ -128,9 +128,19 @@ class FlatAdam(torch.optim.Adam):
         return None
 
     # Optimizer.__init__ wraps a class's ``step`` in its profiler-and-hooks layer unless it is
-    # marked hooked; the wrapper is half of what this class saves, and the fallback above goes
-    # through Adam's wrapped step, where the hooks run.
+    # marked hooked; the wrapper is half of what this class saves. The fallback above runs the
+    # hooks, through Adam's step in that wrapper.
     step.hooked = True  # type: ignore[attr-defined]
+
+
+# Adam's step in Optimizer's profiler-and-hooks wrapper. torch wraps ``Adam.step`` in place
+# when the first plain Adam is built, which may never happen in a process that only builds
+# FlatAdams, so wrap it here unless that has happened already (hooks must run once).
+_adam_step_with_hooks = (
+    torch.optim.Adam.step
+    if getattr(torch.optim.Adam.step, "hooked", False)
+    else torch.optim.Optimizer.profile_hook_step(torch.optim.Adam.step)
+)
 
 
 class FlatAdamW(FlatAdam, torch.optim.AdamW):

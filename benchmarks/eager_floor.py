@@ -49,6 +49,7 @@ from benchmarks.vs_sb3 import (
     run_rlboard,
     run_sb3,
 )
+from engine.algos.qpg.base import frozen
 from engine.models.mlp import MlpModel
 from engine.optim import FlatParameters, make_optimizer
 
@@ -160,12 +161,10 @@ def sac_floor() -> Floor:
     pi = mlp(obs_size, 2 * action_size, nn.ReLU)
     q1, q2 = mlp(obs_size + action_size, 1, nn.ReLU), mlp(obs_size + action_size, 1, nn.ReLU)
     log_alpha = nn.Parameter(torch.zeros(1))
-    q_parameters = [*q1.parameters(), *q2.parameters()]
     # One Adam for every parameter: Adam is elementwise, so this is the four optimisers of
     # rlboard's SAC at one learning rate.
-    optimizer, flat = make_optimizer(
-        torch.optim.Adam, [*pi.parameters(), *q_parameters, log_alpha], SAC_HP["lr"]
-    )
+    parameters = [*pi.parameters(), *q1.parameters(), *q2.parameters(), log_alpha]
+    optimizer, flat = make_optimizer(torch.optim.Adam, parameters, SAC_HP["lr"])
     target_q1, target_q2 = copy.deepcopy(q1), copy.deepcopy(q2)
     target_pairs = [(t.data, p.data) for target, online in ((target_q1, q1), (target_q2, q2))
                     for t, p in zip(target.parameters(), online.parameters())]
@@ -194,11 +193,8 @@ def sac_floor() -> Floor:
                         .mean())
         new_action, log_prob = sample(observation)
         x = torch.cat([observation, new_action], -1)
-        for p in q_parameters:
-            p.requires_grad_(False)
-        new_q = torch.min(q1(x), q2(x)).squeeze(-1)
-        for p in q_parameters:
-            p.requires_grad_(True)
+        with frozen(q1, q2):
+            new_q = torch.min(q1(x), q2(x)).squeeze(-1)
         pi_loss = (alpha * log_prob - new_q).mean()
         alpha_loss = -(log_alpha * (log_prob.detach() - action_size)).mean()
         flat.zero_grad()
